@@ -1,0 +1,2 @@
+// STUB (owner: bytecode helper) — replace.
+int main() { return 0; }
