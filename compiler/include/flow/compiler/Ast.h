@@ -506,6 +506,7 @@ struct Workflow : Stmt {
     ExprPtr options;                  // ObjectLit or null
     Symbol* symbol = nullptr;         // sema
     bool exported = false;
+    std::string optionsJson = "{}";   // sema: the validated options as canonical JSON
 };
 
 // task name(params) = exec("path", { options })
@@ -521,6 +522,10 @@ struct Task : Stmt {
     std::vector<ExprPtr> args; // the call's arguments: exec(path, opts) / http(method, url, opts)
     Symbol* symbol = nullptr;  // sema
     bool exported = false;
+    // sema: validated facts for codegen (Module.h TaskDecl)
+    std::string method;              // http: "POST"; exec: ""
+    std::string target;              // exec: path; http: url
+    std::string optionsJson = "{}";  // canonical JSON, durations in ms
 };
 
 // on "type" (e) [when (cond)] => body
