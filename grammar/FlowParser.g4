@@ -1,4 +1,526 @@
-// STUB (owner: grammar helper) — replace with the full parser.
+// FlowParser.g4 — the syntax of the Flow language. CANONICAL SOURCE: the C++
+// parser generated from it lives only in the build tree and is never edited or
+// committed. compiler/src/parse/ turns its parse tree into the AST (Ast.h);
+// docs/language.md is the user-facing reference of what this accepts.
+//
+// Design notes (read before editing):
+// - Speed and robustness: binary operators and assignments are FLAT lists
+//   (`unaryExpression (binaryOperator unaryExpression)*`); the AST builder
+//   applies precedence and associativity in C++. This keeps the ANTLR parse
+//   tree shallow for long chains (a 10 MB `1+1+...` line), avoids left
+//   recursion, and keeps every decision LL(1)/LL(2) so that SLL prediction
+//   almost never has to fall back to full LL.
+// - Cover grammars, as in real JavaScript parsers: `( ... ) => body` is parsed
+//   as a parenthesized list followed by an optional '=>'; object and array
+//   literals on the left of '=' (and in for-of heads) are parsed as
+//   expressions and converted to patterns by the builder, which reports
+//   FLOW1008 when that is impossible.
+// - Automatic semicolon insertion: see `eos` and the notLineTerminator()
+//   predicates on the restricted productions (return, throw, break, continue,
+//   postfix ++/--). Newlines reach the parser on a hidden channel.
+// - Unsupported JavaScript (var, class, with, generators, regex literals, getters,
+//   tagged templates, array holes, default imports/exports...) is PARSED so that
+//   the builder can reject it with FLOW1007 and a hint instead of a syntax error.
+// - Top-level-only forms (workflow, task, on, test, import, export) are
+//   statements anywhere; the builder reports FLOW3009/FLOW5006 when nested.
 parser grammar FlowParser;
+
 options { tokenVocab = FlowLexer; }
-program : ID* EOF ;
+
+@parser::header {
+#include <stdexcept>
+}
+
+@parser::members {
+  // Thrown from enterRule when the parser's own recursion has used more stack
+  // than `stackFloor` allows: a backstop for inputs whose nesting the token
+  // pre-pass cannot see (x => x => x => ..., if (a) if (a) ...). The builder
+  // turns it into FLOW1010.
+  struct StackExhausted : std::runtime_error {
+    StackExhausted() : std::runtime_error("parser nesting too deep") {}
+  };
+  // Lowest stack address the parser may reach (the stack grows down); null
+  // disables the check.
+  const char* stackFloor = nullptr;
+
+  // For the hand-written predictor of compiler/src/parse/ParseDriver.cpp,
+  // which replaces this parser's ATN simulator.
+  static std::vector<antlr4::dfa::DFA>& decisionDFA() { return _decisionToDFA; }
+  static antlr4::atn::PredictionContextCache& contextCache() { return _sharedContextCache; }
+
+  void enterRule(antlr4::ParserRuleContext* localctx, size_t state, size_t ruleIndex) override {
+    char probe;
+    if (reinterpret_cast<uintptr_t>(&probe) < reinterpret_cast<uintptr_t>(stackFloor))
+      throw StackExhausted();
+    antlr4::Parser::enterRule(localctx, state, ruleIndex);
+  }
+
+  // Is there a newline (or a block comment spanning lines) between the
+  // previous significant token and the next one?
+  bool lineTerminatorAhead() {
+    auto* tokens = static_cast<antlr4::BufferedTokenStream*>(_input);
+    size_t idx = _input->LT(1)->getTokenIndex();
+    while (idx > 0) {
+      --idx;
+      antlr4::Token* t = tokens->get(idx);
+      if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL) return false;
+      if (t->getType() == FlowParser::LineTerminator) return true;
+      if (t->getType() == FlowParser::MultiLineComment &&
+          t->getText().find_first_of("\r\n") != std::string::npos)
+        return true;
+    }
+    return false;
+  }
+  bool notLineTerminator() { return !lineTerminatorAhead(); }
+  bool closeBraceAhead() { return _input->LA(1) == FlowParser::CloseBrace; }
+  bool notOpenBrace() { return _input->LA(1) != FlowParser::OpenBrace; }
+  // An expression statement cannot start with '{' (a block), 'function' or
+  // 'async function' (declarations), as in JavaScript.
+  bool expressionStatementAllowed() {
+    size_t t = _input->LA(1);
+    if (t == FlowParser::OpenBrace || t == FlowParser::Function) return false;
+    if (t == FlowParser::Async && _input->LA(2) == FlowParser::Function) return false;
+    return true;
+  }
+}
+
+// ================================================================ program
+
+// The builder parses one top-level `statement` at a time (so that memory stays
+// bounded by the largest statement); `program` documents the whole.
+program
+    : statement* EOF
+    ;
+
+// The ORDER of these alternatives is mirrored by the hand-written predictor in
+// compiler/src/parse/ParseDriver.cpp (StatementPredictor): ANTLR only evaluates
+// predicates when lookahead cannot decide, so `{` (block or object literal?)
+// and `function` (declaration or expression?) made it scan whole function
+// bodies before choosing. Keep both in sync (the predictor checks the count).
+statement
+    : block
+    | variableStatement
+    | importStatement
+    | exportStatement
+    | SemiColon
+    | functionDeclaration
+    | workflowDeclaration
+    | taskDeclaration
+    | triggerDeclaration
+    | testDeclaration
+    | classDeclaration
+    | ifStatement
+    | doStatement
+    | whileStatement
+    | forStatement
+    | continueStatement
+    | breakStatement
+    | returnStatement
+    | throwStatement
+    | withStatement
+    | switchStatement
+    | tryStatement
+    | labelledStatement
+    | expressionStatement
+    ;
+
+block
+    : OpenBrace statement* CloseBrace
+    ;
+
+// let/const (var is parsed to be rejected with a hint).
+variableStatement
+    : variableDeclarationList eos
+    ;
+
+variableDeclarationList
+    : varModifier variableDeclaration (Comma variableDeclaration)*
+    ;
+
+varModifier
+    : Let
+    | Const
+    | Var
+    ;
+
+variableDeclaration
+    : bindingPattern (Assign assignmentExpression)?
+    ;
+
+// ---------------------------------------------------------------- binding patterns
+
+bindingPattern
+    : identifier
+    | arrayBindingPattern
+    | objectBindingPattern
+    ;
+
+// Commas are kept as children so that the builder can find holes ([a,,b]).
+arrayBindingPattern
+    : OpenBracket (bindingElement | Comma)* CloseBracket
+    ;
+
+bindingElement
+    : Ellipsis bindingPattern
+    | bindingPattern (Assign assignmentExpression)?
+    ;
+
+objectBindingPattern
+    : OpenBrace (bindingProperty (Comma bindingProperty)* Comma?)? CloseBrace
+    ;
+
+bindingProperty
+    : Ellipsis bindingPattern
+    | propertyName Colon bindingPattern (Assign assignmentExpression)?
+    | identifier (Assign assignmentExpression)?
+    ;
+
+// ---------------------------------------------------------------- modules
+
+importStatement
+    : Import importClause From StringLiteral eos
+    ;
+
+importClause
+    : OpenBrace (importSpecifier (Comma importSpecifier)* Comma?)? CloseBrace
+    | Multiply As identifier
+    | identifier                          // default import: rejected (FLOW1007)
+    ;
+
+importSpecifier
+    : identifierName (As identifier)?
+    ;
+
+exportStatement
+    : Export exportList (From StringLiteral)? eos   // `from`: re-export, rejected
+    | Export Default (functionDeclaration | assignmentExpression eos)  // rejected
+    | Export variableStatement
+    | Export functionDeclaration
+    | Export workflowDeclaration
+    | Export taskDeclaration
+    ;
+
+exportList
+    : OpenBrace (exportSpecifier (Comma exportSpecifier)* Comma?)? CloseBrace
+    ;
+
+exportSpecifier
+    : identifier (As identifierName)?
+    ;
+
+// ---------------------------------------------------------------- functions
+
+functionDeclaration
+    : Async? Function Multiply? identifier OpenParen formalParameterList? CloseParen functionBody
+    ;
+
+formalParameterList
+    : formalParameter (Comma formalParameter)* Comma?
+    ;
+
+formalParameter
+    : Ellipsis bindingPattern
+    | bindingPattern (Assign assignmentExpression)?
+    ;
+
+functionBody
+    : OpenBrace statement* CloseBrace
+    ;
+
+// ---------------------------------------------------------------- workflow additions
+
+// workflow name(params) [with { timeout: 7d }] { body }
+workflowDeclaration
+    : Workflow identifier OpenParen formalParameterList? CloseParen (With objectLiteral)? functionBody
+    ;
+
+// task name(params) = exec("path", {...}) / http("POST", "url", {...})
+taskDeclaration
+    : Task identifier OpenParen formalParameterList? CloseParen Assign identifier arguments eos
+    ;
+
+// on "event.type" (e) [when (cond)] => expr-or-block
+triggerDeclaration
+    : On StringLiteral OpenParen formalParameterList? CloseParen
+      (When OpenParen expressionSequence CloseParen)? Arrow
+      (functionBody | {notOpenBrace()}? assignmentExpression eos)
+    ;
+
+// test "name" { body }
+testDeclaration
+    : Test StringLiteral functionBody
+    ;
+
+// Parsed only to be rejected (FLOW1007): the body is skipped as balanced braces.
+classDeclaration
+    : Class identifier? (Extends leftHandSideExpression)? balancedBraces
+    ;
+
+balancedBraces
+    : (OpenBrace | TemplateSubstStart) (balancedBraces | ~(OpenBrace | CloseBrace | TemplateSubstStart))* CloseBrace
+    ;
+
+// ---------------------------------------------------------------- statements
+
+ifStatement
+    : If OpenParen expressionSequence CloseParen statement (Else statement)?
+    ;
+
+doStatement
+    : Do statement While OpenParen expressionSequence CloseParen SemiColon?
+    ;
+
+whileStatement
+    : While OpenParen expressionSequence CloseParen statement
+    ;
+
+forStatement
+    : For OpenParen forHead CloseParen statement
+    ;
+
+forHead
+    : varModifier bindingPattern (Of | In) expressionSequence           // for (const x of xs)
+    | leftHandSideExpression (Of | In) expressionSequence               // for (x of xs)
+    | forInit? SemiColon expressionSequence? SemiColon expressionSequence?  // for (;;)
+    ;
+
+forInit
+    : variableDeclarationList
+    | expressionSequence
+    ;
+
+continueStatement
+    : Continue ({notLineTerminator()}? identifier)? eos
+    ;
+
+breakStatement
+    : Break ({notLineTerminator()}? identifier)? eos
+    ;
+
+returnStatement
+    : Return ({notLineTerminator()}? expressionSequence)? eos
+    ;
+
+// `throw` followed by a newline is reported by the builder (JavaScript makes it
+// a syntax error; a clear message is better).
+throwStatement
+    : Throw ({notLineTerminator()}? expressionSequence)? eos
+    ;
+
+withStatement
+    : With OpenParen expressionSequence CloseParen statement   // rejected (FLOW1007)
+    ;
+
+switchStatement
+    : Switch OpenParen expressionSequence CloseParen OpenBrace switchClause* CloseBrace
+    ;
+
+switchClause
+    : (Case expressionSequence | Default) Colon statement*
+    ;
+
+labelledStatement
+    : identifier Colon statement
+    ;
+
+tryStatement
+    : Try block (catchClause finallyClause? | finallyClause)
+    ;
+
+catchClause
+    : Catch (OpenParen bindingPattern CloseParen)? block
+    ;
+
+finallyClause
+    : Finally block
+    ;
+
+expressionStatement
+    : {expressionStatementAllowed()}? expressionSequence eos
+    ;
+
+// ================================================================ expressions
+
+expressionSequence
+    : assignmentExpression (Comma assignmentExpression)*
+    ;
+
+// Flat: a = b = c is [a, =, b, =, c], folded right-to-left by the builder.
+assignmentExpression
+    : conditionalExpression (assignmentOperator conditionalExpression)*
+    ;
+
+assignmentOperator
+    : Assign | MultiplyAssign | DivideAssign | ModulusAssign | PlusAssign | MinusAssign
+    | LeftShiftArithmeticAssign | RightShiftArithmeticAssign | RightShiftLogicalAssign
+    | BitAndAssign | BitXorAssign | BitOrAssign | PowerAssign | AndAssign | OrAssign
+    | NullishAssign
+    ;
+
+conditionalExpression
+    : binaryExpression (QuestionMark assignmentExpression Colon assignmentExpression)?
+    ;
+
+// Flat: precedence climbing happens in the builder.
+binaryExpression
+    : unaryExpression (binaryOperator unaryExpression)*
+    ;
+
+binaryOperator
+    : Or | And | Nullish | BitOr | BitXOr | BitAnd
+    | Equals | NotEquals | IdentityEquals | IdentityNotEquals
+    | LessThan | MoreThan | LessThanEquals | GreaterThanEquals | Instanceof | In
+    | LeftShiftArithmetic | RightShiftArithmetic | RightShiftLogical
+    | Plus | Minus | Multiply | Divide | Modulus | Power
+    ;
+
+// Flat prefix list: `!!!!x` does not recurse.
+unaryExpression
+    : unaryOperator* postfixExpression
+    ;
+
+unaryOperator
+    : Delete | Void | Typeof | PlusPlus | MinusMinus | Plus | Minus | BitNot | Not | Await | Yield
+    ;
+
+postfixExpression
+    : leftHandSideExpression ({notLineTerminator()}? (PlusPlus | MinusMinus))?
+    ;
+
+leftHandSideExpression
+    : (newExpression | primaryExpression) memberSuffix*
+    ;
+
+newExpression
+    : New primaryExpression newMember* arguments?
+    ;
+
+newMember
+    : Dot identifierName
+    | OpenBracket expressionSequence CloseBracket
+    ;
+
+memberSuffix
+    : QuestionDot? OpenBracket expressionSequence CloseBracket   // [i], ?.[i]
+    | Dot identifierName                                          // .name
+    | QuestionDot identifierName                                  // ?.name
+    | QuestionDot? arguments                                      // (args), ?.(args)
+    | templateLiteral                                             // tagged template: rejected
+    ;
+
+arguments
+    : OpenParen (argument (Comma argument)* Comma?)? CloseParen
+    ;
+
+argument
+    : Ellipsis? assignmentExpression
+    ;
+
+// Alternatives that start with a contextual keyword come before `identifier`
+// so that SLL prediction picks them without falling back to full LL.
+primaryExpression
+    : Start identifier (Dot identifierName)* arguments (With objectLiteral)?      // start wf(args)
+    | Async? Function Multiply? identifier? OpenParen formalParameterList? CloseParen functionBody
+    | Async identifier Arrow arrowBody
+    | Async OpenParen (parenItem (Comma parenItem)* Comma?)? CloseParen Arrow arrowBody
+    | identifier Arrow arrowBody
+    | OpenParen (parenItem (Comma parenItem)* Comma?)? CloseParen (Arrow arrowBody)?  // (e) or (a, b) => body
+    | This
+    | identifier
+    | literal
+    | arrayLiteral
+    | objectLiteral
+    | templateLiteral
+    | RegularExpressionLiteral                                   // rejected (FLOW1007)
+    | Class identifier? (Extends leftHandSideExpression)? balancedBraces  // rejected
+    | Super                                                      // rejected
+    ;
+
+parenItem
+    : Ellipsis? assignmentExpression
+    ;
+
+arrowBody
+    : functionBody
+    | {notOpenBrace()}? assignmentExpression
+    ;
+
+literal
+    : NullLiteral
+    | True
+    | False
+    | StringLiteral
+    | UnterminatedString
+    | NumberLiteral
+    ;
+
+templateLiteral
+    : BackTick templatePart* TemplateEnd
+    ;
+
+templatePart
+    : TemplateChars
+    | TemplateDollar
+    | TemplateSubstStart expressionSequence CloseBrace
+    ;
+
+// Commas are kept as children so that the builder can find holes ([1,,2]).
+arrayLiteral
+    : OpenBracket (arrayElement | Comma)* CloseBracket
+    ;
+
+arrayElement
+    : Ellipsis? assignmentExpression
+    ;
+
+objectLiteral
+    : OpenBrace (propertyAssignment (Comma propertyAssignment)* Comma?)? CloseBrace
+    ;
+
+propertyAssignment
+    : propertyName Colon assignmentExpression
+    | Async? Multiply? propertyName OpenParen formalParameterList? CloseParen functionBody  // method
+    | identifier propertyName OpenParen formalParameterList? CloseParen functionBody        // get/set: rejected
+    | identifier Assign assignmentExpression      // {a = 1}: only valid as a pattern
+    | Ellipsis assignmentExpression
+    | identifier                                  // shorthand
+    ;
+
+propertyName
+    : identifierName
+    | StringLiteral
+    | NumberLiteral
+    | OpenBracket assignmentExpression CloseBracket
+    ;
+
+// ---------------------------------------------------------------- names
+
+// A name: an Identifier token or a contextual keyword.
+identifier
+    : Identifier
+    | Async | Workflow | Task | On | Test | Start | When | From | As | Of
+    ;
+
+// After '.', in property keys and import/export names: any word at all.
+identifierName
+    : identifier
+    | reservedWord
+    ;
+
+reservedWord
+    : Break | Do | Instanceof | Typeof | Case | Else | New | Var | Catch | Finally | Return
+    | Void | Continue | For | Switch | While | Debugger | Function | This | With | Default
+    | If | Throw | Delete | In | Try | Class | Enum | Extends | Super | Const | Export
+    | Import | Let | Yield | Await | NullLiteral | True | False
+    ;
+
+// ---------------------------------------------------------------- ASI
+
+// End of statement: ';', or (automatic insertion) the end of the file, a
+// newline before the next token, or a '}' that closes the enclosing block.
+eos
+    : SemiColon
+    | EOF
+    | {lineTerminatorAhead()}?
+    | {closeBraceAhead()}?
+    ;

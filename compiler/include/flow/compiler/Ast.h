@@ -15,7 +15,17 @@
 #include <string>
 #include <vector>
 
+// Sema's annotations (defined in Sema.h, namespace flow::compiler); the AST
+// refers to them as ast::Symbol / ast::FunctionScopeInfo, the same types.
+namespace flow::compiler {
+struct Symbol;
+struct FunctionScopeInfo;
+} // namespace flow::compiler
+
 namespace flow::ast {
+
+using compiler::FunctionScopeInfo;
+using compiler::Symbol;
 
 struct SourceRange {
     uint32_t file = 0;  // index into the compilation's file table
@@ -62,7 +72,6 @@ using ExprPtr = std::unique_ptr<Expr>;
 using StmtPtr = std::unique_ptr<Stmt>;
 using PatternPtr = std::unique_ptr<Pattern>;
 
-struct Symbol;       // sema: one declared name (defined in Sema.h)
 struct FunctionNode; // below
 struct Block;
 
@@ -332,7 +341,6 @@ struct Param {
     ExprPtr init; // default, or null
 };
 
-struct FunctionScopeInfo; // sema: what codegen needs (captures, etc.), in Sema.h
 
 struct FunctionNode {
     FunctionKind kind = FunctionKind::Declaration;

@@ -1,0 +1,738 @@
+// ExprBuilder.cpp — expressions: parse tree -> AST (see AstBuilder.h).
+// Operator chains arrive flat from the grammar; precedence and associativity
+// are applied here with an explicit operator stack (no recursion).
+#include <algorithm>
+
+#include "AstBuilder.h"
+#include "Literals.h"
+
+namespace flow::compiler::parse {
+
+using namespace ast;
+using antlr4::tree::TerminalNode;
+using P = grammar::FlowParser;
+
+namespace {
+
+// Binary operator table: precedence (higher binds tighter) as in JavaScript.
+struct OpInfo {
+    int prec = 0;
+    bool rightAssoc = false;
+    bool logical = false;
+    BinaryOp bin = BinaryOp::Add;
+    LogicalOp log = LogicalOp::And;
+};
+
+OpInfo opInfo(size_t tok) {
+    auto b = [](int p, BinaryOp op) { return OpInfo{p, false, false, op, LogicalOp::And}; };
+    auto l = [](int p, LogicalOp op) { return OpInfo{p, false, true, BinaryOp::Add, op}; };
+    switch (tok) {
+    case P::Nullish:
+        return l(1, LogicalOp::Nullish);
+    case P::Or:
+        return l(1, LogicalOp::Or);
+    case P::And:
+        return l(2, LogicalOp::And);
+    case P::BitOr:
+        return b(3, BinaryOp::BitOr);
+    case P::BitXOr:
+        return b(4, BinaryOp::BitXor);
+    case P::BitAnd:
+        return b(5, BinaryOp::BitAnd);
+    case P::Equals:
+        return b(6, BinaryOp::Eq);
+    case P::NotEquals:
+        return b(6, BinaryOp::Ne);
+    case P::IdentityEquals:
+        return b(6, BinaryOp::StrictEq);
+    case P::IdentityNotEquals:
+        return b(6, BinaryOp::StrictNe);
+    case P::LessThan:
+        return b(7, BinaryOp::Lt);
+    case P::MoreThan:
+        return b(7, BinaryOp::Gt);
+    case P::LessThanEquals:
+        return b(7, BinaryOp::Le);
+    case P::GreaterThanEquals:
+        return b(7, BinaryOp::Ge);
+    case P::Instanceof:
+        return b(7, BinaryOp::InstanceOf);
+    case P::In:
+        return b(7, BinaryOp::In);
+    case P::LeftShiftArithmetic:
+        return b(8, BinaryOp::Shl);
+    case P::RightShiftArithmetic:
+        return b(8, BinaryOp::Shr);
+    case P::RightShiftLogical:
+        return b(8, BinaryOp::UShr);
+    case P::Plus:
+        return b(9, BinaryOp::Add);
+    case P::Minus:
+        return b(9, BinaryOp::Sub);
+    case P::Multiply:
+        return b(10, BinaryOp::Mul);
+    case P::Divide:
+        return b(10, BinaryOp::Div);
+    case P::Modulus:
+        return b(10, BinaryOp::Mod);
+    case P::Power:
+        return OpInfo{11, true, false, BinaryOp::Pow, LogicalOp::And};
+    default:
+        return {};
+    }
+}
+
+AssignOp assignOp(size_t tok) {
+    switch (tok) {
+    case P::MultiplyAssign:
+        return AssignOp::Mul;
+    case P::DivideAssign:
+        return AssignOp::Div;
+    case P::ModulusAssign:
+        return AssignOp::Mod;
+    case P::PlusAssign:
+        return AssignOp::Add;
+    case P::MinusAssign:
+        return AssignOp::Sub;
+    case P::LeftShiftArithmeticAssign:
+        return AssignOp::Shl;
+    case P::RightShiftArithmeticAssign:
+        return AssignOp::Shr;
+    case P::RightShiftLogicalAssign:
+        return AssignOp::UShr;
+    case P::BitAndAssign:
+        return AssignOp::BitAnd;
+    case P::BitXorAssign:
+        return AssignOp::BitXor;
+    case P::BitOrAssign:
+        return AssignOp::BitOr;
+    case P::PowerAssign:
+        return AssignOp::Pow;
+    case P::AndAssign:
+        return AssignOp::And;
+    case P::OrAssign:
+        return AssignOp::Or;
+    case P::NullishAssign:
+        return AssignOp::Nullish;
+    default:
+        return AssignOp::None;
+    }
+}
+
+size_t firstTokenType(antlr4::ParserRuleContext* ctx) {
+    return ctx->getStart() ? ctx->getStart()->getType() : 0;
+}
+
+SourceRange join(const SourceRange& a, const SourceRange& b) {
+    return SourceRange{a.file, a.begin, std::max(a.end, b.end)};
+}
+
+} // namespace
+
+ExprPtr AstBuilder::errorExpr(SourceRange r) {
+    return node<NullLit>(r);
+}
+
+bool AstBuilder::tooDeep(SourceRange r, unsigned extra) {
+    if (depth_ + extra <= kMaxAstDepth) return false;
+    if (!depthReported_) {
+        depthReported_ = true;
+        error(DiagId::NestingTooDeep, r, {std::to_string(kMaxAstDepth)});
+    }
+    return true;
+}
+
+bool AstBuilder::checkTarget(const Expr* e) const {
+    return e->isa<Identifier>() || e->isa<Member>() || e->isa<Index>();
+}
+
+ExprPtr AstBuilder::expression(P::ExpressionSequenceContext* ctx) {
+    auto items = ctx->assignmentExpression();
+    if (items.size() == 1) return assignment(items[0]);
+    auto seq = node<Sequence>(range(ctx));
+    for (auto* a : items)
+        seq->exprs.push_back(assignment(a));
+    return seq;
+}
+
+// a = b += c: operands and operators alternate; folded right to left.
+ExprPtr AstBuilder::assignment(P::AssignmentExpressionContext* ctx) {
+    auto conds = ctx->conditionalExpression();
+    auto ops = ctx->assignmentOperator();
+    if (ops.empty()) return conditional(conds[0]);
+    SourceRange whole = range(ctx);
+    if (tooDeep(whole, unsigned(ops.size()))) return errorExpr(whole);
+    ExprPtr value = conditional(conds.back());
+    for (size_t i = ops.size(); i-- > 0;) {
+        ExprPtr lhs = conditional(conds[i]);
+        auto a = node<Assign>(join(lhs->range, value->range));
+        a->op = assignOp(ops[i]->getStart()->getType());
+        if (a->op != AssignOp::None && !checkTarget(lhs.get())) {
+            error(DiagId::InvalidAssignTarget, lhs->range);
+            a->target = node<IdentifierPattern>(lhs->range);
+        } else {
+            a->target = toPattern(std::move(lhs), false);
+        }
+        a->value = std::move(value);
+        value = std::move(a);
+    }
+    return value;
+}
+
+ExprPtr AstBuilder::conditional(P::ConditionalExpressionContext* ctx) {
+    ExprPtr test = binary(ctx->binaryExpression());
+    if (!ctx->QuestionMark()) return test;
+    DepthGuard g(*this);
+    SourceRange r = range(ctx);
+    if (tooDeep(r)) return errorExpr(r);
+    auto c = node<Conditional>(r);
+    c->test = std::move(test);
+    c->consequent = assignment(ctx->assignmentExpression(0));
+    c->alternate = assignment(ctx->assignmentExpression(1));
+    return c;
+}
+
+ExprPtr AstBuilder::binary(P::BinaryExpressionContext* ctx) {
+    auto operands = ctx->unaryExpression();
+    auto ops = ctx->binaryOperator();
+    if (ops.empty()) return unary(operands[0]);
+    SourceRange whole = range(ctx);
+    if (tooDeep(whole, unsigned(ops.size()))) return errorExpr(whole);
+
+    // JavaScript rejects `-a ** b` (is it (-a)**b or -(a**b)?) and mixing ??
+    // with && or || without parentheses; so do we, with a clear message.
+    bool sawNullish = false, sawAndOr = false;
+    for (size_t i = 0; i < ops.size(); ++i) {
+        size_t t = ops[i]->getStart()->getType();
+        if (t == P::Power && !operands[i]->unaryOperator().empty()) {
+            error(DiagId::SyntaxError, range(operands[i]),
+                  {"a unary operator before '**' needs parentheses: write (-a) ** b or -(a ** b)"});
+        }
+        if (t == P::Nullish) sawNullish = true;
+        if (t == P::And || t == P::Or) sawAndOr = true;
+    }
+    if (sawNullish && sawAndOr) {
+        error(DiagId::SyntaxError, whole,
+              {"'?\?' cannot be mixed with '&&' or '||' without parentheses"});
+    }
+
+    std::vector<ExprPtr> values;
+    std::vector<OpInfo> opStack;
+    values.reserve(operands.size());
+    auto reduce = [&] {
+        OpInfo op = opStack.back();
+        opStack.pop_back();
+        ExprPtr rhs = std::move(values.back());
+        values.pop_back();
+        ExprPtr lhs = std::move(values.back());
+        values.pop_back();
+        SourceRange r = join(lhs->range, rhs->range);
+        if (op.logical) {
+            auto n = node<Logical>(r);
+            n->op = op.log;
+            n->lhs = std::move(lhs);
+            n->rhs = std::move(rhs);
+            values.push_back(std::move(n));
+        } else {
+            auto n = node<Binary>(r);
+            n->op = op.bin;
+            n->lhs = std::move(lhs);
+            n->rhs = std::move(rhs);
+            values.push_back(std::move(n));
+        }
+    };
+    values.push_back(unary(operands[0]));
+    for (size_t i = 0; i < ops.size(); ++i) {
+        OpInfo op = opInfo(ops[i]->getStart()->getType());
+        while (!opStack.empty() && (opStack.back().prec > op.prec ||
+                                    (opStack.back().prec == op.prec && !op.rightAssoc)))
+            reduce();
+        opStack.push_back(op);
+        values.push_back(unary(operands[i + 1]));
+    }
+    while (!opStack.empty())
+        reduce();
+    return std::move(values.back());
+}
+
+ExprPtr AstBuilder::unary(P::UnaryExpressionContext* ctx) {
+    auto ops = ctx->unaryOperator();
+    if (ops.empty()) return postfix(ctx->postfixExpression());
+    SourceRange whole = range(ctx);
+    if (tooDeep(whole, unsigned(ops.size()))) return errorExpr(whole);
+    ExprPtr e = postfix(ctx->postfixExpression());
+    for (size_t i = ops.size(); i-- > 0;) {
+        size_t t = ops[i]->getStart()->getType();
+        SourceRange r = join(range(ops[i]), e->range);
+        switch (t) {
+        case P::PlusPlus:
+        case P::MinusMinus: {
+            if (!checkTarget(e.get())) error(DiagId::InvalidAssignTarget, e->range);
+            auto u = node<Update>(r);
+            u->increment = t == P::PlusPlus;
+            u->prefix = true;
+            u->target = std::move(e);
+            e = std::move(u);
+            continue;
+        }
+        case P::Await: {
+            auto a = node<Await>(r);
+            a->expr = std::move(e);
+            e = std::move(a);
+            continue;
+        }
+        case P::Yield:
+            unsupported(range(ops[i]), "'yield'", "generators are not part of Flow");
+            continue;
+        default:
+            break;
+        }
+        auto u = node<Unary>(r);
+        switch (t) {
+        case P::Minus:
+            u->op = UnaryOp::Neg;
+            break;
+        case P::Plus:
+            u->op = UnaryOp::Plus;
+            break;
+        case P::Not:
+            u->op = UnaryOp::Not;
+            break;
+        case P::BitNot:
+            u->op = UnaryOp::BitNot;
+            break;
+        case P::Typeof:
+            u->op = UnaryOp::TypeOf;
+            break;
+        case P::Void:
+            u->op = UnaryOp::Void;
+            break;
+        case P::Delete:
+            u->op = UnaryOp::Delete;
+            if (e->isa<Identifier>())
+                unsupported(r, "'delete' of a variable",
+                            "delete removes object properties: delete obj.key");
+            break;
+        default:
+            break;
+        }
+        u->operand = std::move(e);
+        e = std::move(u);
+    }
+    return e;
+}
+
+ExprPtr AstBuilder::postfix(P::PostfixExpressionContext* ctx) {
+    ExprPtr e = leftHandSide(ctx->leftHandSideExpression());
+    antlr4::tree::TerminalNode* op = ctx->PlusPlus() ? ctx->PlusPlus() : ctx->MinusMinus();
+    if (!op) return e;
+    if (!checkTarget(e.get())) error(DiagId::InvalidAssignTarget, e->range);
+    auto u = node<Update>(range(ctx));
+    u->increment = op->getSymbol()->getType() == P::PlusPlus;
+    u->prefix = false;
+    u->target = std::move(e);
+    return u;
+}
+
+ExprPtr AstBuilder::leftHandSide(P::LeftHandSideExpressionContext* ctx) {
+    DepthGuard g(*this);
+    auto suffixes = ctx->memberSuffix();
+    SourceRange whole = range(ctx);
+    if (tooDeep(whole, unsigned(suffixes.size()))) return errorExpr(whole);
+    ExprPtr e = ctx->newExpression() ? newExpression(ctx->newExpression())
+                                     : primary(ctx->primaryExpression());
+    bool optionalChain = false;
+    for (auto* s : suffixes) {
+        SourceRange r{file_, e->range.begin, range(s).end};
+        bool opt = s->QuestionDot() != nullptr;
+        optionalChain |= opt;
+        if (s->OpenBracket()) {
+            auto n = node<Index>(r);
+            n->object = std::move(e);
+            n->index = expression(s->expressionSequence());
+            n->optional = opt;
+            e = std::move(n);
+        } else if (s->arguments()) {
+            auto n = node<Call>(r);
+            n->callee = std::move(e);
+            arguments(s->arguments(), n->args);
+            n->optional = opt;
+            e = std::move(n);
+        } else if (s->identifierName()) {
+            auto n = node<Member>(r);
+            n->object = std::move(e);
+            n->name = std::string(text(s->identifierName()->getStart()));
+            n->nameRange = range(s->identifierName());
+            n->optional = opt;
+            e = std::move(n);
+        } else if (s->templateLiteral()) {
+            unsupported(range(s), "a tagged template",
+                        "call the function with the template as an argument: f(`...`)");
+        }
+    }
+    if (optionalChain) {
+        auto oc = node<OptionalChain>(e->range);
+        oc->expr = std::move(e);
+        return oc;
+    }
+    return e;
+}
+
+ExprPtr AstBuilder::newExpression(P::NewExpressionContext* ctx) {
+    auto n = node<New>(range(ctx));
+    ExprPtr callee = primary(ctx->primaryExpression());
+    for (auto* m : ctx->newMember()) {
+        SourceRange r{file_, callee->range.begin, range(m).end};
+        if (m->identifierName()) {
+            auto mem = node<Member>(r);
+            mem->object = std::move(callee);
+            mem->name = std::string(text(m->identifierName()->getStart()));
+            mem->nameRange = range(m->identifierName());
+            callee = std::move(mem);
+        } else {
+            auto idx = node<Index>(r);
+            idx->object = std::move(callee);
+            idx->index = expression(m->expressionSequence());
+            callee = std::move(idx);
+        }
+    }
+    n->callee = std::move(callee);
+    if (ctx->arguments()) arguments(ctx->arguments(), n->args);
+    return n;
+}
+
+void AstBuilder::arguments(P::ArgumentsContext* ctx, std::vector<ExprPtr>& out) {
+    for (auto* a : ctx->argument()) {
+        ExprPtr v = assignment(a->assignmentExpression());
+        if (a->Ellipsis()) {
+            auto s = node<Spread>(range(a));
+            s->expr = std::move(v);
+            v = std::move(s);
+        }
+        out.push_back(std::move(v));
+    }
+}
+
+ExprPtr AstBuilder::identifierExpr(P::IdentifierContext* ctx) {
+    auto id = node<Identifier>(range(ctx));
+    id->name = std::string(text(ctx->getStart()));
+    if (id->name == "arguments")
+        unsupported(id->range, "'arguments'",
+                    "declare a rest parameter instead: function f(...args)");
+    return id;
+}
+
+ExprPtr AstBuilder::primary(P::PrimaryExpressionContext* ctx) {
+    DepthGuard g(*this);
+    SourceRange r = range(ctx);
+    if (tooDeep(r)) return errorExpr(r);
+    if (ctx->Arrow()) return arrow(ctx);
+    switch (firstTokenType(ctx)) {
+    case P::Start:
+        if (ctx->arguments()) {
+            auto s = node<Start>(r);
+            ExprPtr callee = identifierExpr(ctx->identifier());
+            for (auto* name : ctx->identifierName()) {
+                auto m = node<Member>(SourceRange{file_, callee->range.begin, range(name).end});
+                m->object = std::move(callee);
+                m->name = std::string(text(name->getStart()));
+                m->nameRange = range(name);
+                callee = std::move(m);
+            }
+            s->callee = std::move(callee);
+            arguments(ctx->arguments(), s->args);
+            if (ctx->objectLiteral()) s->options = objectLiteral(ctx->objectLiteral());
+            return s;
+        }
+        break; // `start` used as a name
+    case P::Async:
+    case P::Function:
+        if (ctx->Function()) {
+            auto fe = node<FunctionExpr>(r);
+            fe->fn = functionNode(FunctionKind::Expression, ctx, ctx->identifier(),
+                                  ctx->formalParameterList(), ctx->functionBody());
+            fe->fn->isAsync = ctx->Async() != nullptr;
+            if (ctx->Multiply())
+                unsupported(range(ctx->Multiply()), "generator functions ('function*')", "");
+            return fe;
+        }
+        break;
+    case P::OpenParen: {
+        auto items = ctx->parenItem();
+        if (items.empty()) {
+            error(
+                DiagId::SyntaxError, r,
+                {"expected an expression inside '()' (or '=>' after '()' for an arrow function)"});
+            return errorExpr(r);
+        }
+        std::vector<ExprPtr> exprs;
+        for (auto* it : items) {
+            if (it->Ellipsis())
+                error(DiagId::SyntaxError, range(it),
+                      {"'...' in parentheses is only allowed in arrow function parameters"});
+            exprs.push_back(assignment(it->assignmentExpression()));
+        }
+        if (exprs.size() == 1) {
+            // Keep the parentheses in the range: (a).b reports at '('.
+            exprs[0]->range.begin = std::min(exprs[0]->range.begin, r.begin);
+            exprs[0]->range.end = std::max(exprs[0]->range.end, r.end);
+            return std::move(exprs[0]);
+        }
+        auto seq = node<Sequence>(r);
+        seq->exprs = std::move(exprs);
+        return seq;
+    }
+    case P::This:
+        return node<This>(r);
+    case P::RegularExpressionLiteral:
+        unsupported(r, "a regular expression literal",
+                    "use string methods (includes, startsWith, split, replace with a string)");
+        return errorExpr(r);
+    case P::Class:
+        unsupported(r, "'class'", "use functions that return object literals");
+        return errorExpr(r);
+    case P::Super:
+        unsupported(r, "'super'", "Flow has no classes");
+        return errorExpr(r);
+    default:
+        break;
+    }
+    if (ctx->identifier()) return identifierExpr(ctx->identifier());
+    if (ctx->literal()) return literal(ctx->literal());
+    if (ctx->arrayLiteral()) return arrayLiteral(ctx->arrayLiteral());
+    if (ctx->objectLiteral()) return objectLiteral(ctx->objectLiteral());
+    if (ctx->templateLiteral()) return templateLiteral(ctx->templateLiteral());
+    return errorExpr(r);
+}
+
+// x => ..., async x => ..., (a, b = 1, ...rest) => ..., async () => ...
+ExprPtr AstBuilder::arrow(P::PrimaryExpressionContext* ctx) {
+    auto fe = node<FunctionExpr>(range(ctx));
+    auto fn = std::make_unique<FunctionNode>();
+    fn->kind = FunctionKind::Arrow;
+    fn->range = fe->range;
+    fn->isAsync = ctx->Async() != nullptr;
+    if (ctx->identifier()) {
+        auto p = node<IdentifierPattern>(range(ctx->identifier()));
+        p->name = std::string(text(ctx->identifier()->getStart()));
+        fn->params.push_back(Param{std::move(p), nullptr});
+    } else {
+        auto items = ctx->parenItem();
+        for (size_t i = 0; i < items.size(); ++i) {
+            ExprPtr e = assignment(items[i]->assignmentExpression());
+            if (items[i]->Ellipsis()) {
+                if (i + 1 != items.size())
+                    error(DiagId::SyntaxError, range(items[i]), {"a rest parameter must be last"});
+                fn->rest = toPattern(std::move(e), true);
+                continue;
+            }
+            Param p;
+            if (auto* a = e->as<Assign>(); a && a->op == AssignOp::None) {
+                p.target = std::move(a->target);
+                p.init = std::move(a->value);
+            } else {
+                p.target = toPattern(std::move(e), true);
+            }
+            fn->params.push_back(std::move(p));
+        }
+    }
+    auto* body = ctx->arrowBody();
+    if (body->functionBody()) {
+        auto stmts = body->functionBody()->statement();
+        fn->body = block(body->functionBody(), stmts);
+    } else {
+        fn->exprBody = assignment(body->assignmentExpression());
+    }
+    fe->fn = std::move(fn);
+    return fe;
+}
+
+ExprPtr AstBuilder::literal(P::LiteralContext* ctx) {
+    SourceRange r = range(ctx);
+    switch (firstTokenType(ctx)) {
+    case P::NullLiteral:
+        return node<NullLit>(r);
+    case P::True: {
+        auto b = node<BoolLit>(r);
+        b->value = true;
+        return b;
+    }
+    case P::False:
+        return node<BoolLit>(r);
+    case P::NumberLiteral:
+        return number(ctx->NumberLiteral());
+    case P::StringLiteral: {
+        auto s = node<StringLit>(r);
+        s->value = stringValue(ctx->StringLiteral());
+        return s;
+    }
+    default: // UnterminatedString: already reported by the token pre-pass
+        return node<StringLit>(r);
+    }
+}
+
+ExprPtr AstBuilder::number(TerminalNode* t) {
+    SourceRange r = range(t);
+    std::string_view s = text(t);
+    NumberResult res = decodeNumber(s);
+    switch (res.kind) {
+    case NumberResult::Kind::Number: {
+        auto n = node<NumberLit>(r);
+        n->value = res.value;
+        return n;
+    }
+    case NumberResult::Kind::Duration: {
+        auto d = node<DurationLit>(r);
+        d->millis = res.value;
+        d->text = std::string(s);
+        return d;
+    }
+    case NumberResult::Kind::BadDuration:
+        error(DiagId::InvalidDuration, r, {std::string(s)});
+        break;
+    case NumberResult::Kind::BigInt:
+        unsupported(r, "BigInt literals ('" + std::string(s) + "')", "numbers are IEEE doubles");
+        break;
+    case NumberResult::Kind::BadNumber:
+        error(DiagId::InvalidNumber, r, {std::string(s)});
+        break;
+    }
+    return node<NumberLit>(r);
+}
+
+std::string AstBuilder::stringValue(TerminalNode* t) {
+    std::string_view s = text(t);
+    if (s.size() < 2) return {};
+    EscapeError err;
+    std::string v = decodeStringBody(s.substr(1, s.size() - 2), err);
+    if (err.failed) {
+        SourceRange r = range(t);
+        uint32_t b = r.begin + 1 + uint32_t(err.offset);
+        error(DiagId::InvalidEscape, SourceRange{file_, b, b + uint32_t(err.length)}, {err.text});
+    }
+    return v;
+}
+
+ExprPtr AstBuilder::templateLiteral(P::TemplateLiteralContext* ctx) {
+    auto t = node<TemplateLit>(range(ctx));
+    std::string raw;
+    uint32_t rawBegin = 0;
+    auto flush = [&] {
+        EscapeError err;
+        t->quasis.push_back(cookTemplateChunk(raw, err));
+        if (err.failed) {
+            uint32_t b = rawBegin + uint32_t(err.offset);
+            error(DiagId::InvalidEscape, SourceRange{file_, b, b + uint32_t(err.length)},
+                  {err.text});
+        }
+        raw.clear();
+    };
+    for (auto* part : ctx->templatePart()) {
+        if (part->TemplateSubstStart()) {
+            flush();
+            t->exprs.push_back(expression(part->expressionSequence()));
+            continue;
+        }
+        if (raw.empty()) rawBegin = range(part).begin;
+        raw += text(part->getStart());
+    }
+    flush();
+    return t;
+}
+
+ExprPtr AstBuilder::arrayLiteral(P::ArrayLiteralContext* ctx) {
+    auto a = node<ArrayLit>(range(ctx));
+    bool expectElement = true;
+    for (auto* child : ctx->children) {
+        if (auto* el = dynamic_cast<P::ArrayElementContext*>(child)) {
+            if (!expectElement)
+                error(DiagId::SyntaxError, range(el), {"expected ',' between array elements"});
+            ExprPtr v = assignment(el->assignmentExpression());
+            if (el->Ellipsis()) {
+                auto s = node<Spread>(range(el));
+                s->expr = std::move(v);
+                v = std::move(s);
+            }
+            a->elements.push_back(std::move(v));
+            expectElement = false;
+        } else if (auto* tn = dynamic_cast<TerminalNode*>(child);
+                   tn && tn->getSymbol()->getType() == P::Comma) {
+            if (expectElement)
+                unsupported(range(tn), "an array hole (an empty element)",
+                            "write undefined explicitly: [1, undefined, 2]");
+            expectElement = true;
+        }
+    }
+    return a;
+}
+
+std::string AstBuilder::propertyKey(P::PropertyNameContext* ctx, ExprPtr& computed) {
+    if (ctx->identifierName()) return std::string(text(ctx->getStart()));
+    if (ctx->StringLiteral()) return stringValue(ctx->StringLiteral());
+    if (ctx->NumberLiteral()) {
+        // Number keys are strings in JavaScript: {1.0: x} has the key "1".
+        ExprPtr n = number(ctx->NumberLiteral());
+        if (auto* lit = n->as<NumberLit>()) return jsNumberToString(lit->value);
+        if (auto* d = n->as<DurationLit>()) return jsNumberToString(d->millis);
+        return std::string(text(ctx->getStart()));
+    }
+    computed = assignment(ctx->assignmentExpression());
+    return {};
+}
+
+ExprPtr AstBuilder::objectLiteral(P::ObjectLiteralContext* ctx) {
+    auto o = node<ObjectLit>(range(ctx));
+    bool hasCoverInit = false;
+    for (auto* p : ctx->propertyAssignment()) {
+        Property prop;
+        prop.range = range(p);
+        if (p->Ellipsis()) {
+            prop.kind = Property::Kind::Spread;
+            prop.value = assignment(p->assignmentExpression());
+        } else if (p->functionBody()) {
+            if (p->identifier()) {
+                std::string_view word = text(p->identifier()->getStart());
+                if (word == "get" || word == "set")
+                    unsupported(prop.range, "getters and setters",
+                                "use a method (" + std::string(word) +
+                                    "X() { ... }) or a plain property");
+                else
+                    error(DiagId::SyntaxError, range(p->identifier()),
+                          {"unexpected '" + std::string(word) + "' before a method name"});
+            }
+            prop.kind = Property::Kind::Method;
+            prop.key = propertyKey(p->propertyName(), prop.computedKey);
+            auto fe = node<FunctionExpr>(prop.range);
+            fe->fn = functionNode(FunctionKind::Method, p, nullptr, p->formalParameterList(),
+                                  p->functionBody());
+            fe->fn->name = prop.key;
+            fe->fn->isAsync = p->Async() != nullptr;
+            if (p->Multiply()) unsupported(range(p->Multiply()), "generator methods", "");
+            prop.value = std::move(fe);
+        } else if (p->propertyName()) {
+            prop.kind = Property::Kind::Init;
+            prop.key = propertyKey(p->propertyName(), prop.computedKey);
+            prop.value = assignment(p->assignmentExpression());
+        } else if (p->Assign()) {
+            // {a = 1}: only meaningful once this literal becomes a pattern.
+            prop.kind = Property::Kind::Shorthand;
+            prop.key = std::string(text(p->identifier()->getStart()));
+            auto a = node<Assign>(prop.range);
+            auto target = node<IdentifierPattern>(range(p->identifier()));
+            target->name = prop.key;
+            a->target = std::move(target);
+            a->value = assignment(p->assignmentExpression());
+            prop.value = std::move(a);
+            hasCoverInit = true;
+        } else {
+            prop.kind = Property::Kind::Shorthand;
+            prop.value = identifierExpr(p->identifier());
+            prop.key = prop.value->as<Identifier>()->name;
+        }
+        o->props.push_back(std::move(prop));
+    }
+    if (hasCoverInit) coverInits_.emplace_back(o.get(), o->range);
+    return o;
+}
+
+} // namespace flow::compiler::parse

@@ -1,0 +1,282 @@
+#pragma once
+// Vm.h — the Flow virtual machine: one loaded Module, its heap, module
+// variables, builtin globals, fibers and the promise job queue.
+//
+// The API natives use (see /work/notes/VM_API_READY and docs/runtime.md):
+//   - allocate with vm.newString / newObject / newArray / newNative / alloc<T>;
+//   - objects allocated while a native runs are kept alive until it returns
+//     (an automatic root scope), so natives need no manual rooting for values
+//     they create; a value kept in a C++ variable across a call back into
+//     Flow that is *not* new and not reachable from args: use HandleScope;
+//   - throw a JS error with vm.throwError(ErrorKind::TypeError, "msg") or any
+//     value with vm.throwValue(v): both raise a C++ ThrowSignal that the
+//     interpreter turns into a Flow exception (catchable by try/catch).
+//   - call back into Flow with vm.call(fn, thisValue, {args...}).
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flow/bytecode/Builtins.h"
+#include "flow/bytecode/Module.h"
+#include "flow/vm/Heap.h"
+#include "flow/vm/Value.h"
+
+namespace flow::vm {
+
+// ---- limits (each a named constant with a test at and past it)
+// Flow frames on the synchronous call stack (all fibers being run). Past it,
+// a catchable RangeError "Maximum call stack size exceeded".
+inline constexpr uint32_t kMaxCallDepth = 10000;
+// Natives that call back into Flow (sort comparators, map callbacks) nest the
+// interpreter in C++; this bounds that C recursion.
+inline constexpr uint32_t kMaxNativeReentry = 256;
+// Strings longer than this (in bytes) throw RangeError "Invalid string length".
+inline constexpr size_t kMaxStringBytes = size_t(1) << 29;
+// Arrays longer than this throw RangeError "Invalid array length".
+inline constexpr size_t kMaxArrayLength = size_t(1) << 27;
+
+enum class ErrorKind : uint8_t { Error, TypeError, RangeError, ReferenceError, SyntaxError };
+
+// The C++ exception that carries a Flow throw; the thrown value itself is in
+// Vm::pendingException() (a GC root) until a handler takes it.
+struct ThrowSignal {};
+
+struct VmOptions {
+    bool gcStress = false; // collect at every allocation (tests)
+    // Console output sinks (stdout / stderr by default).
+    std::function<void(std::string_view)> out, err;
+};
+
+// The outcome of running something to the end.
+struct Completion {
+    bool ok = true;
+    Value value; // the result, or the thrown value when !ok
+};
+
+// Keeps values alive across allocations and calls while it is in scope.
+class HandleScope {
+public:
+    explicit HandleScope(Vm& vm);
+    ~HandleScope();
+    HandleScope(const HandleScope&) = delete;
+    HandleScope& operator=(const HandleScope&) = delete;
+    // Roots v for the scope's lifetime; returns its slot index for get/set.
+    size_t add(Value v);
+    Value get(size_t slot) const;
+    void set(size_t slot, Value v);
+
+private:
+    Vm& vm_;
+    size_t mark_;
+};
+
+class Vm {
+public:
+    explicit Vm(VmOptions opts = {});
+    ~Vm();
+    Vm(const Vm&) = delete;
+    Vm& operator=(const Vm&) = delete;
+
+    // ---- program
+    // Takes the module (already verified), creates its module variables
+    // (uninitialized: TDZ) and the task/workflow values.
+    void load(bytecode::Module m);
+    const bytecode::Module& module() const { return module_; }
+    // Runs every init function in Module::inits order, each followed by the
+    // job queue until idle. Stops at the first uncaught error.
+    Completion runInits();
+    // Starts workflow `index` with `args`, runs the scheduler until idle, and
+    // gives its outcome (ok=false with value undefined if it never settled).
+    Completion runWorkflow(uint32_t index, std::span<const Value> args);
+    // Runs queued jobs (promise reactions, resumed fibers) until none is left.
+    void runJobs();
+
+    // ---- allocation (may collect garbage)
+    template <class T, class... A>
+    T* alloc(A&&... a) {
+        maybeCollect();
+        T* o = new T(std::forward<A>(a)...);
+        o->next = objects_;
+        objects_ = o;
+        ++allocCount_;
+        if (autoRoot_) handles_.push_back(Value::object(o));
+        return o;
+    }
+    String* newString(std::string s);
+    String* newString(std::string_view s) { return newString(std::string(s)); }
+    String* newString(const char* s) { return newString(std::string(s)); }
+    String* newStringFromUnits(std::u16string_view units);
+    Object* newObject() { return alloc<Object>(objectProto); }
+    Array* newArray(size_t reserve = 0);
+    NativeFunction* newNative(std::string_view name, NativeFn fn, uint8_t arity);
+    Promise* newPromise();
+    // An Error object of `kind` with message and a Flow stack trace.
+    Object* newError(ErrorKind kind, std::string_view message);
+    Object* newErrorWithProto(Object* proto, std::string_view name, std::string_view message);
+
+    // ---- errors (never return)
+    [[noreturn]] void throwValue(Value v);
+    [[noreturn]] void throwError(ErrorKind kind, std::string_view message);
+    Value pendingException() const { return exception_; }
+    // For natives that catch a ThrowSignal: the thrown value, cleared.
+    Value takeException() {
+        Value v = exception_;
+        exception_ = Value::undefined();
+        return v;
+    }
+    // The "at fn (file:line)" lines of the current Flow call stack.
+    std::string stackTrace() const;
+
+    // ---- properties (JS semantics; may call user code via toString)
+    Value get(Value obj, Value key);              // obj[key]
+    Value getNamed(Value obj, const String* key); // obj.key
+    Value getNamed(Value obj, std::string_view key);
+    void set(Value obj, Value key, Value v);
+    void setNamed(Value obj, String* key, Value v);
+    void setNamed(Value obj, std::string_view key, Value v);
+    // Property key of a value (numbers canonicalized: 1 -> "1").
+    String* toPropertyKey(Value key);
+    // Own + inherited lookup through the proto chain (nullptr when absent).
+    Value* lookup(Object* o, std::string_view key, uint32_t hash);
+
+    // ---- calls
+    // Calls any callable (closure, native, workflow) and returns its result;
+    // a Flow throw propagates as ThrowSignal. Async functions return a promise.
+    Value call(Value fn, Value thisValue, std::span<const Value> args);
+    Value call(Value fn, Value thisValue, std::initializer_list<Value> args) {
+        return call(fn, thisValue, std::span<const Value>(args.begin(), args.size()));
+    }
+    // True while a native runs because of `new` (constructors).
+    bool isConstructCall() const { return constructCall_; }
+
+    // ---- promises and scheduling (Scheduler.cpp)
+    void resolvePromise(Promise* p, Value v); // the spec's resolve function: adopts thenables
+    void fulfillPromise(Promise* p, Value v);
+    void rejectPromise(Promise* p, Value v);
+    // p.then(onFulfilled, onRejected): returns the derived promise.
+    Promise* promiseThen(Promise* p, Value onFulfilled, Value onRejected);
+    // Promise.resolve(v): v itself when it is a promise.
+    Promise* promiseResolve(Value v);
+
+    // ---- builtins and prototypes (natives/*.cpp fill them)
+    Value builtin(bytecode::Builtin b) const { return builtins_[size_t(b)]; }
+    void setBuiltin(bytecode::Builtin b, Value v) { builtins_[size_t(b)] = v; }
+    Object* objectProto = nullptr;
+    Object* functionProto = nullptr;
+    Object* arrayProto = nullptr;
+    Object* stringProto = nullptr;
+    Object* numberProto = nullptr;
+    Object* booleanProto = nullptr;
+    Object* promiseProto = nullptr;
+    Object* errorProtos[5] = {}; // by ErrorKind
+    Object* iteratorProto = nullptr;
+
+    // Frequently used strings, created once.
+    struct Names {
+        String *length, *prototype, *name, *message, *stack, *constructor, *toString, *valueOf,
+            *then, *empty;
+        String *undefined, *null, *true_, *false_, *number, *string, *boolean, *object, *function;
+        String* errorNames[5];
+    } names{};
+    String* intern(std::string_view s); // a string kept alive forever (names, keys)
+
+    // Called at every safepoint (JumpBack, and Await after the fiber
+    // suspended): the hook for preemption and hard-snapshot mode. May be null.
+    void (*safepointHook)(Vm& vm, Fiber* f) = nullptr;
+
+    // `start wf(args) with options` (StartRun): inside one VM (no durable
+    // runtime yet) the run is an async call of the workflow; the handle is
+    // { runId, result } with result its promise.
+    Value startRun(Value workflow, Value args, Value options);
+
+    // ---- output
+    void writeOut(std::string_view s) { opts_.out(s); }
+    void writeErr(std::string_view s) { opts_.err(s); }
+
+    // ---- garbage collection (Gc.cpp)
+    void collectGarbage();
+    size_t liveObjects() const { return liveCount_; }
+    size_t allocCount() const { return allocCount_; }
+    bool gcStress() const { return opts_.gcStress; }
+
+    // ---- interpreter internals (Interpreter.cpp, Calls.cpp)
+    struct NativeScope; // RAII: auto-roots allocations while a native runs
+    friend class HandleScope;
+    friend struct Interp;
+
+private:
+    void maybeCollect();
+    void markRoots(Tracer& t);
+    void installNatives();
+
+    // Runs the interpreter on fiber `f` until its frame marked returnToHost
+    // returns (result in `out`), or until `f` suspends or finishes. With
+    // throwOnEntry, the pending exception is thrown at the top frame's pc
+    // (an await whose promise rejected).
+    void execute(Fiber* f, Value* out, bool throwOnEntry);
+    Value callClosure(Closure* c, Value thisValue, std::span<const Value> args);
+    Value callNative(NativeFunction* n, Value thisValue, std::span<const Value> args,
+                     bool construct);
+    // Creates a fiber for an async closure and sets up its first frame.
+    Fiber* newAsyncFiber(Closure* c, Value thisValue, std::span<const Value> args);
+    Closure* instantiate(uint32_t fnIndex);
+    void fiberDone(Fiber* f, bool threw, Value v);
+
+    struct Job {
+        enum class Kind : uint8_t { Reaction, Resume, ResolveThenable } kind;
+        Reaction reaction; // Reaction
+        Value argument;    // Reaction: settled value; Resume: value
+        bool rejected = false;
+        Fiber* fiber = nullptr;      // Resume
+        Promise* promise = nullptr;  // ResolveThenable: the promise to resolve
+    };
+    void enqueue(Job j) { jobs_.push_back(std::move(j)); }
+    void triggerReactions(Promise* p);
+    void runJob(Job& j);
+    void resumeFiber(Fiber* f, Value v, bool threw);
+
+    VmOptions opts_;
+    bytecode::Module module_;
+    std::vector<std::vector<Value>> constants_; // per function, materialized
+    std::vector<Value> modVars_;
+    std::vector<Value> builtins_;
+    std::vector<Value> handles_; // HandleScope / NativeScope roots (LIFO)
+    // Argument buffers of native calls in progress (they do not move).
+    std::vector<std::span<const Value>> rootRanges_;
+    std::vector<String*> interned_;
+    std::deque<Job> jobs_;
+    Value exception_;
+    Fiber* hostFiber_ = nullptr;    // runs host-initiated calls (inits, reactions)
+    std::vector<Fiber*> running_;   // fibers being executed (nested execute calls)
+    uint32_t callDepth_ = 0;
+    uint32_t nativeDepth_ = 0;
+    bool autoRoot_ = false;
+    bool constructCall_ = false;
+    uint64_t nextPromiseId_ = 1, nextFiberId_ = 1, nextRunId_ = 1;
+
+    HeapObject* objects_ = nullptr;
+    size_t allocCount_ = 0, liveCount_ = 0, sinceGc_ = 0, gcThreshold_ = 100000;
+    bool collecting_ = false;
+};
+
+// RAII used around native calls: allocations are rooted until it ends.
+struct Vm::NativeScope {
+    explicit NativeScope(Vm& vm) : vm_(vm), mark_(vm.handles_.size()), saved_(vm.autoRoot_) {
+        vm.autoRoot_ = true;
+    }
+    ~NativeScope() {
+        vm_.handles_.resize(mark_);
+        vm_.autoRoot_ = saved_;
+    }
+    Vm& vm_;
+    size_t mark_;
+    bool saved_;
+};
+
+} // namespace flow::vm

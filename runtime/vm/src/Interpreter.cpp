@@ -1,0 +1,846 @@
+// Interpreter.cpp — the dispatch loop: executes Flow bytecode on fibers.
+//
+// Rules for editing this file (read before changing anything below):
+//  1. `regs` and `frame` point into f->stack and f->frames. Anything that can
+//     push a frame — a call, a native, a conversion that runs a user
+//     toString/valueOf — may reallocate both vectors. Wrap such operations in
+//     PROTECT(...): it saves pc before and reloads `frame`/`regs` after. A
+//     result is written to regs[A] only after the reload.
+//  2. Save pc (SAVEPC) before anything that can throw or allocate: stack
+//     traces read frame->pc of every frame. `insnPc` (the pc of the current
+//     instruction) is what exception handlers are matched against.
+//  3. Allocation may collect garbage. Keep every live value in a register, a
+//     frame, a fiber or a HandleScope; never hold a fresh object only in a C++
+//     local across a second allocation (store it into its register first).
+//     The collector does not move objects: pointers stay valid while the
+//     object is reachable.
+//  4. Await and JumpBack are the safepoints: the only places where a fiber may
+//     stop (Await suspends it; JumpBack calls the safepoint hook used for
+//     preemption and hard-snapshot mode). Await only ever runs in the bottom
+//     frame of an async fiber (sync frames cannot contain await).
+//  5. Flow throws are C++ ThrowSignal exceptions carrying nothing: the value
+//     is Vm::exception_. The catch at the bottom of execute() unwinds: a
+//     handler of the frame, else pop it (a returnToHost frame rethrows to the
+//     C++ caller, an async fiber's last frame rejects the fiber's promise).
+//  6. A fiber switch (calling an async function, await, an async function
+//     finishing) changes `f`: LOAD() right after, nothing cached survives it.
+//  7. Flow-to-Flow calls never recurse in C++: Call pushes a frame and the
+//     loop continues in the callee. Only natives calling back into Flow
+//     (Vm::call) nest execute(); kMaxNativeReentry bounds that.
+#include <cmath>
+
+#include "Internal.h"
+#include "flow/vm/Convert.h"
+
+namespace flow::vm {
+
+using bytecode::Insn;
+using bytecode::Op;
+
+namespace {
+double jsPow(double x, double y) {
+    if (y != y) return NAN;
+    if (y == 0) return 1;
+    if ((x == 1 || x == -1) && std::isinf(y)) return NAN;
+    return std::pow(x, y);
+}
+double jsMod(double x, double y) { return std::fmod(x, y); }
+
+std::string localName(const bytecode::Module& m, const bytecode::Function& fn, uint32_t reg,
+                      uint32_t pc) {
+    for (auto& l : fn.locals)
+        if (l.reg == reg && l.startPc <= pc && pc < l.endPc + 1) return m.str(l.name);
+    return "variable";
+}
+} // namespace
+
+void Vm::fiberDone(Fiber* f, bool threw, Value v) {
+    HandleScope hs(*this);
+    hs.add(v);
+    f->state = FiberState::Done;
+    f->stack.clear();
+    f->stack.shrink_to_fit();
+    if (threw) rejectPromise(f->promise, v);
+    else resolvePromise(f->promise, v);
+}
+
+void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
+    struct Guard {
+        Vm& vm;
+        size_t mark;
+        bool autoRoot;
+        ~Guard() {
+            vm.running_.resize(mark);
+            vm.autoRoot_ = autoRoot;
+        }
+    } guard{*this, running_.size(), autoRoot_};
+    running_.push_back(entry);
+    autoRoot_ = false; // the interpreter keeps its values in registers
+    if (entry->state != FiberState::Running) {
+        entry->state = FiberState::Running;
+        callDepth_ += uint32_t(entry->frames.size());
+    }
+
+    Fiber* f = entry;
+    Frame* frame = nullptr;
+    const Insn* code = nullptr;
+    Value* regs = nullptr;
+    const Value* K = nullptr;
+    uint32_t pc = 0, insnPc = 0;
+
+#define LOAD()                                                                                     \
+    do {                                                                                           \
+        frame = &f->frames.back();                                                                 \
+        code = frame->closure->fn->code.data();                                                    \
+        regs = f->stack.data() + frame->base;                                                      \
+        K = constants_[frame->closure->fnIndex].data();                                            \
+        pc = frame->pc;                                                                            \
+    } while (0)
+#define RELOAD()                                                                                   \
+    do {                                                                                           \
+        frame = &f->frames.back();                                                                 \
+        regs = f->stack.data() + frame->base;                                                      \
+    } while (0)
+#define SAVEPC() (frame->pc = pc)
+#define PROTECT(...)                                                                               \
+    do {                                                                                           \
+        SAVEPC();                                                                                  \
+        __VA_ARGS__;                                                                               \
+        RELOAD();                                                                                  \
+    } while (0)
+// Switches to the fiber that started `f` synchronously (its first await or
+// its completion), or leaves execute() when `f` is the entry fiber.
+#define SWITCH_BACK_OR_RETURN()                                                                    \
+    do {                                                                                           \
+        if (f == entry || !f->resumer) return;                                                     \
+        Fiber* r_ = f->resumer;                                                                    \
+        f->resumer = nullptr;                                                                      \
+        running_.pop_back();                                                                       \
+        f = r_;                                                                                    \
+        LOAD();                                                                                    \
+    } while (0)
+
+    LOAD();
+    bool pendingThrow = throwOnEntry;
+    if (throwOnEntry) insnPc = pc - 1;
+
+    for (;;) {
+        try {
+            if (pendingThrow) {
+                pendingThrow = false;
+                throw ThrowSignal{};
+            }
+            for (;;) {
+                insnPc = pc;
+                const Insn i = code[pc++];
+                const uint32_t A = bytecode::insnA(i);
+                switch (bytecode::insnOp(i)) {
+                // ---- loads and moves
+                case Op::Nop:
+                    break;
+                case Op::Move:
+                    regs[A] = regs[bytecode::insnB(i)];
+                    break;
+                case Op::LoadK:
+                    regs[A] = K[bytecode::insnD(i)];
+                    break;
+                case Op::LoadInt:
+                    regs[A] = Value::number(bytecode::insnSD(i));
+                    break;
+                case Op::LoadUndef:
+                    regs[A] = Value::undefined();
+                    break;
+                case Op::LoadNull:
+                    regs[A] = Value::null();
+                    break;
+                case Op::LoadTrue:
+                    regs[A] = Value::boolean(true);
+                    break;
+                case Op::LoadFalse:
+                    regs[A] = Value::boolean(false);
+                    break;
+                case Op::LoadThis:
+                    regs[A] = frame->thisValue;
+                    break;
+
+                // ---- variables
+                case Op::GetModVar: {
+                    uint32_t d = bytecode::insnD(i);
+                    Value v = modVars_[d];
+                    if (v.isUninit()) {
+                        SAVEPC();
+                        throwError(ErrorKind::ReferenceError,
+                                   "Cannot access '" + module_.str(module_.modVars[d].name) +
+                                       "' before initialization");
+                    }
+                    regs[A] = v;
+                    break;
+                }
+                case Op::SetModVar:
+                    modVars_[bytecode::insnD(i)] = regs[A];
+                    break;
+                case Op::GetBuiltin:
+                    regs[A] = builtins_[bytecode::insnD(i)];
+                    break;
+                case Op::GetUpval: {
+                    uint32_t b = bytecode::insnB(i);
+                    Value v = frame->closure->upvals[b]->value;
+                    if (v.isUninit()) {
+                        SAVEPC();
+                        throwError(ErrorKind::ReferenceError,
+                                   "Cannot access '" +
+                                       module_.str(frame->closure->fn->upvalues[b].name) +
+                                       "' before initialization");
+                    }
+                    regs[A] = v;
+                    break;
+                }
+                case Op::SetUpval:
+                    frame->closure->upvals[bytecode::insnB(i)]->value = regs[A];
+                    break;
+                case Op::NewBox: {
+                    SAVEPC();
+                    Box* b = alloc<Box>();
+                    regs[A] = Value::object(b);
+                    break;
+                }
+                case Op::GetBox: {
+                    uint32_t b = bytecode::insnB(i);
+                    if (!isType(regs[b], ObjType::Box)) {
+                        SAVEPC();
+                        throwError(ErrorKind::TypeError, "internal: GetBox on a non-cell register");
+                    }
+                    Value v = static_cast<Box*>(regs[b].asObject())->value;
+                    if (v.isUninit()) {
+                        SAVEPC();
+                        throwError(ErrorKind::ReferenceError,
+                                   "Cannot access '" +
+                                       localName(module_, *frame->closure->fn, b, insnPc) +
+                                       "' before initialization");
+                    }
+                    regs[A] = v;
+                    break;
+                }
+                case Op::SetBox:
+                    if (!isType(regs[A], ObjType::Box)) {
+                        SAVEPC();
+                        throwError(ErrorKind::TypeError, "internal: SetBox on a non-cell register");
+                    }
+                    static_cast<Box*>(regs[A].asObject())->value = regs[bytecode::insnB(i)];
+                    break;
+                case Op::Closure: {
+                    SAVEPC();
+                    uint32_t d = bytecode::insnD(i);
+                    const bytecode::Function& pf = module_.functions[d];
+                    Closure* c = instantiate(d);
+                    // Gather upvalues before writing regs[A]: A may be one of
+                    // the cell registers. No allocation happens until then.
+                    c->upvals.reserve(pf.upvalues.size());
+                    for (auto& uv : pf.upvalues) {
+                        if (uv.fromParentRegister) {
+                            Value bx = regs[uv.index];
+                            if (!isType(bx, ObjType::Box))
+                                throwError(ErrorKind::TypeError,
+                                           "internal: closure captures a non-cell register");
+                            c->upvals.push_back(static_cast<Box*>(bx.asObject()));
+                        } else {
+                            c->upvals.push_back(frame->closure->upvals[uv.index]);
+                        }
+                    }
+                    if (pf.kind == bytecode::FunctionKind::Arrow) c->boundThis = frame->thisValue;
+                    regs[A] = Value::object(c);
+                    break;
+                }
+
+                // ---- objects and arrays
+                case Op::NewObject: {
+                    SAVEPC();
+                    Object* o = newObject();
+                    regs[A] = Value::object(o);
+                    break;
+                }
+                case Op::NewArray: {
+                    SAVEPC();
+                    Array* a = newArray(bytecode::insnB(i));
+                    regs[A] = Value::object(a);
+                    break;
+                }
+                case Op::GetField: {
+                    uint32_t aux = code[pc++];
+                    Value obj = regs[bytecode::insnB(i)];
+                    auto* key = static_cast<const String*>(K[aux].asObject());
+                    if (obj.isObject() && obj.asObject()->type == ObjType::Object) {
+                        Value* v = lookup(asObj(obj), key->view(), key->hash);
+                        regs[A] = v ? *v : Value::undefined();
+                        break;
+                    }
+                    SAVEPC();
+                    Value v = getNamed(obj, key);
+                    regs[A] = v;
+                    break;
+                }
+                case Op::SetField: {
+                    uint32_t aux = code[pc++];
+                    Value obj = regs[A];
+                    auto* key = static_cast<String*>(K[aux].asObject());
+                    if (obj.isObject() && obj.asObject()->type == ObjType::Object) {
+                        asObj(obj)->setOwn(key, regs[bytecode::insnB(i)]);
+                        break;
+                    }
+                    PROTECT(setNamed(obj, key, regs[bytecode::insnB(i)]));
+                    break;
+                }
+                case Op::GetIndex: {
+                    Value obj = regs[bytecode::insnB(i)], key = regs[bytecode::insnC(i)];
+                    if (isArray(obj) && key.isNumber()) {
+                        double d = key.asNumber();
+                        auto& e = asArray(obj)->elems;
+                        if (d >= 0 && d < double(e.size()) && double(uint32_t(d)) == d) {
+                            regs[A] = e[uint32_t(d)];
+                            break;
+                        }
+                    }
+                    Value v;
+                    PROTECT(v = get(obj, key));
+                    regs[A] = v;
+                    break;
+                }
+                case Op::SetIndex: {
+                    Value obj = regs[A], key = regs[bytecode::insnB(i)];
+                    Value v = regs[bytecode::insnC(i)];
+                    if (isArray(obj) && key.isNumber()) {
+                        double d = key.asNumber();
+                        auto& e = asArray(obj)->elems;
+                        if (d >= 0 && d < double(e.size()) && double(uint32_t(d)) == d) {
+                            e[uint32_t(d)] = v;
+                            break;
+                        }
+                    }
+                    PROTECT(set(obj, key, v));
+                    break;
+                }
+                case Op::DelField:
+                case Op::DelIndex: {
+                    Value obj = regs[bytecode::insnB(i)];
+                    SAVEPC();
+                    Value key;
+                    if (bytecode::insnOp(i) == Op::DelField) key = K[code[pc++]];
+                    else key = regs[bytecode::insnC(i)];
+                    SAVEPC();
+                    if (obj.isNullish())
+                        throwError(ErrorKind::TypeError, "Cannot convert undefined or null to object");
+                    if (isObjectLike(obj)) {
+                        String* k;
+                        PROTECT(k = toPropertyKey(key));
+                        uint32_t idx;
+                        if (isArray(obj) && isArrayIndex(k->view(), &idx)) {
+                            auto& e = asArray(obj)->elems;
+                            if (idx < e.size()) e[idx] = Value::undefined();
+                        } else {
+                            asObj(obj)->removeOwn(k->view());
+                        }
+                    }
+                    regs[A] = Value::boolean(true);
+                    break;
+                }
+                case Op::Append:
+                    if (!isArray(regs[A])) {
+                        SAVEPC();
+                        throwError(ErrorKind::TypeError, "internal: Append to a non-array");
+                    }
+                    asArray(regs[A])->elems.push_back(regs[bytecode::insnB(i)]);
+                    break;
+                case Op::AppendSpread:
+                    if (!isArray(regs[A])) {
+                        SAVEPC();
+                        throwError(ErrorKind::TypeError, "internal: Append to a non-array");
+                    }
+                    PROTECT(appendSpread(*this, asArray(regs[A]), regs[bytecode::insnB(i)]));
+                    break;
+                case Op::CopyProps:
+                    if (!isObjectLike(regs[A])) {
+                        SAVEPC();
+                        throwError(ErrorKind::TypeError, "internal: CopyProps to a non-object");
+                    }
+                    PROTECT(copyProps(*this, asObj(regs[A]), regs[bytecode::insnB(i)]));
+                    break;
+                case Op::ObjectRest: {
+                    Object* o;
+                    PROTECT(o = objectRest(*this, regs[bytecode::insnB(i)],
+                                           regs[bytecode::insnC(i)]));
+                    regs[A] = Value::object(o);
+                    break;
+                }
+
+                // ---- calls
+                case Op::Call:
+                case Op::CallMethod:
+                case Op::New: {
+                    Op op = bytecode::insnOp(i);
+                    uint32_t argc = bytecode::insnB(i);
+                    uint32_t argOff = op == Op::CallMethod ? A + 2 : A + 1;
+                    Value callee = regs[A];
+                    Value thisValue = op == Op::CallMethod ? regs[A + 1] : Value::undefined();
+                    SAVEPC();
+                    if (op != Op::New && isType(callee, ObjType::Closure)) {
+                        auto* c = static_cast<Closure*>(callee.asObject());
+                        if (!c->fn->isAsync) {
+                            pushFrameFromStack(*this, callDepth_, f, c, thisValue,
+                                               frame->base + argOff, argc, frame->base + A);
+                            LOAD();
+                            break;
+                        }
+                        // An async call: a new fiber runs now, until its first
+                        // await; the caller gets its promise (rule 6).
+                        Fiber* child = newAsyncFiber(c, thisValue,
+                                                     std::span<const Value>(regs + argOff, argc));
+                        regs[A] = Value::object(child->promise);
+                        running_.push_back(child);
+                        child->resumer = f;
+                        child->state = FiberState::Running;
+                        callDepth_ += 1;
+                        f = child;
+                        LOAD();
+                        break;
+                    }
+                    Value r;
+                    if (op == Op::New) {
+                        if (!isType(callee, ObjType::Native) ||
+                            !static_cast<NativeFunction*>(callee.asObject())->constructor)
+                            throwError(ErrorKind::TypeError,
+                                       describe(*this, callee) + " is not a constructor");
+                        PROTECT(r = callNative(static_cast<NativeFunction*>(callee.asObject()),
+                                               Value::undefined(),
+                                               std::span<const Value>(regs + argOff, argc), true));
+                    } else {
+                        PROTECT(r = call(callee, thisValue,
+                                         std::span<const Value>(regs + argOff, argc)));
+                    }
+                    regs[A] = r;
+                    break;
+                }
+                case Op::CallSpread:
+                case Op::NewSpread: {
+                    Op op = bytecode::insnOp(i);
+                    Value callee = regs[A];
+                    Value thisValue = op == Op::CallSpread ? regs[A + 1] : Value::undefined();
+                    Value list = regs[op == Op::CallSpread ? A + 2 : A + 1];
+                    SAVEPC();
+                    if (!isArray(list))
+                        throwError(ErrorKind::TypeError, "internal: spread call without an array");
+                    std::vector<Value> args(asArray(list)->elems);
+                    rootRanges_.push_back(std::span<const Value>(args));
+                    struct PopRange {
+                        std::vector<std::span<const Value>>& r;
+                        ~PopRange() { r.pop_back(); }
+                    } pop{rootRanges_};
+                    if (op == Op::CallSpread && isType(callee, ObjType::Closure) &&
+                        !static_cast<Closure*>(callee.asObject())->fn->isAsync) {
+                        auto* c = static_cast<Closure*>(callee.asObject());
+                        pushFrameFromSpan(*this, callDepth_, f, c, thisValue, args,
+                                          frame->base + A, false);
+                        LOAD();
+                        break;
+                    }
+                    Value r;
+                    if (op == Op::NewSpread) {
+                        if (!isType(callee, ObjType::Native) ||
+                            !static_cast<NativeFunction*>(callee.asObject())->constructor)
+                            throwError(ErrorKind::TypeError,
+                                       describe(*this, callee) + " is not a constructor");
+                        PROTECT(r = callNative(static_cast<NativeFunction*>(callee.asObject()),
+                                               Value::undefined(), args, true));
+                    } else {
+                        PROTECT(r = call(callee, thisValue, args));
+                    }
+                    regs[A] = r;
+                    break;
+                }
+                case Op::Return:
+                case Op::ReturnUndef: {
+                    Value v = bytecode::insnOp(i) == Op::Return ? regs[A] : Value::undefined();
+                    Frame popped = *frame;
+                    f->frames.pop_back();
+                    --callDepth_;
+                    if (popped.returnToHost) {
+                        if (out) *out = v;
+                        return;
+                    }
+                    if (f->frames.empty()) {
+                        // An async function's last frame: settle its promise.
+                        fiberDone(f, false, v);
+                        SWITCH_BACK_OR_RETURN();
+                        break;
+                    }
+                    f->stack[popped.retSlot] = v;
+                    LOAD();
+                    break;
+                }
+                case Op::Await: {
+                    SAVEPC();
+                    if (f->frames.size() != 1 || !f->promise)
+                        throwError(ErrorKind::SyntaxError,
+                                   "internal: await outside an async function's frame");
+                    f->awaitSlot = frame->base + A;
+                    Promise* p = promiseResolve(regs[bytecode::insnB(i)]);
+                    p->handled = true;
+                    if (p->state == PromiseState::Pending) {
+                        Reaction r;
+                        r.kind = Reaction::Kind::Await;
+                        r.fiber = f;
+                        p->reactions.push_back(r);
+                    } else {
+                        Job j{Job::Kind::Resume, {}, p->result,
+                              p->state == PromiseState::Rejected, f, nullptr};
+                        enqueue(j);
+                    }
+                    f->state = FiberState::Suspended;
+                    callDepth_ -= uint32_t(f->frames.size());
+                    if (safepointHook) safepointHook(*this, f);
+                    if (f == entry || !f->resumer) return;
+                    SWITCH_BACK_OR_RETURN();
+                    break;
+                }
+                case Op::Throw:
+                    SAVEPC();
+                    throwValue(regs[A]);
+
+                // ---- control flow
+                case Op::Jump:
+                    pc += uint32_t(bytecode::insnE(i));
+                    break;
+                case Op::JumpBack:
+                    pc += uint32_t(bytecode::insnE(i));
+                    if (safepointHook) PROTECT(safepointHook(*this, f));
+                    break;
+                case Op::JumpIfTrue:
+                    if (truthy(regs[A])) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    break;
+                case Op::JumpIfFalse:
+                    if (!truthy(regs[A])) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    break;
+                case Op::JumpIfNullish:
+                    if (regs[A].isNullish()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    break;
+                case Op::JumpIfNotNullish:
+                    if (!regs[A].isNullish()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    break;
+                case Op::JumpIfUndef:
+                    if (regs[A].isUndefined()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    break;
+                case Op::JumpIfNotUndef:
+                    if (!regs[A].isUndefined()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    break;
+                case Op::JumpIfLt:
+                case Op::JumpIfLe:
+                case Op::JumpIfNotLt:
+                case Op::JumpIfNotLe:
+                case Op::JumpIfLtK:
+                case Op::JumpIfLeK:
+                case Op::JumpIfGtK:
+                case Op::JumpIfGeK:
+                case Op::JumpIfNotLtK:
+                case Op::JumpIfNotLeK:
+                case Op::JumpIfNotGtK:
+                case Op::JumpIfNotGeK: {
+                    Op op = bytecode::insnOp(i);
+                    uint32_t aux = code[pc++];
+                    bool isK = op >= Op::JumpIfLtK;
+                    Value a = regs[A];
+                    Value b = isK ? K[aux] : regs[aux];
+                    // Normalize to one of <, <=, >, >= plus a negation.
+                    int rel; // 0 <, 1 <=, 2 >, 3 >=
+                    bool negate = false;
+                    switch (op) {
+                    case Op::JumpIfLt: case Op::JumpIfLtK: rel = 0; break;
+                    case Op::JumpIfLe: case Op::JumpIfLeK: rel = 1; break;
+                    case Op::JumpIfGtK: rel = 2; break;
+                    case Op::JumpIfGeK: rel = 3; break;
+                    case Op::JumpIfNotLt: case Op::JumpIfNotLtK: rel = 0; negate = true; break;
+                    case Op::JumpIfNotLe: case Op::JumpIfNotLeK: rel = 1; negate = true; break;
+                    case Op::JumpIfNotGtK: rel = 2; negate = true; break;
+                    default: rel = 3; negate = true; break;
+                    }
+                    bool r;
+                    if (a.isNumber() && b.isNumber()) {
+                        double x = a.asNumber(), y = b.asNumber();
+                        r = rel == 0 ? x < y : rel == 1 ? x <= y : rel == 2 ? x > y : x >= y;
+                    } else {
+                        // a <= b is !(b < a) and a > b is b < a, with the
+                        // operands converted left to right (leftFirst).
+                        bool swap = rel == 1 || rel == 2;
+                        int c;
+                        PROTECT(c = swap ? opLess(*this, b, a, false) : opLess(*this, a, b, true));
+                        r = (rel == 0 || rel == 2) ? c == 1 : c == 0;
+                    }
+                    if (r != negate) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    break;
+                }
+                case Op::JumpIfEq:
+                case Op::JumpIfNotEq:
+                case Op::JumpIfEqK:
+                case Op::JumpIfNotEqK: {
+                    Op op = bytecode::insnOp(i);
+                    uint32_t aux = code[pc++];
+                    bool isK = op == Op::JumpIfEqK || op == Op::JumpIfNotEqK;
+                    bool eq = strictEquals(regs[A], isK ? K[aux] : regs[aux]);
+                    bool want = op == Op::JumpIfEq || op == Op::JumpIfEqK;
+                    if (eq == want) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    break;
+                }
+
+                // ---- arithmetic
+                case Op::Add: {
+                    Value b = regs[bytecode::insnB(i)], c = regs[bytecode::insnC(i)];
+                    if (b.isNumber() && c.isNumber()) {
+                        regs[A] = Value::number(b.asNumber() + c.asNumber());
+                        break;
+                    }
+                    Value r;
+                    PROTECT(r = opAdd(*this, b, c));
+                    regs[A] = r;
+                    break;
+                }
+                case Op::AddK: {
+                    Value b = regs[bytecode::insnB(i)], c = K[bytecode::insnC(i)];
+                    if (b.isNumber()) {
+                        regs[A] = Value::number(b.asNumber() + c.asNumber());
+                        break;
+                    }
+                    Value r;
+                    PROTECT(r = opAdd(*this, b, c));
+                    regs[A] = r;
+                    break;
+                }
+#define FLOW_NUM_BINOP(OPNAME, OPK, EXPR)                                                          \
+    case Op::OPNAME:                                                                               \
+    case Op::OPK: {                                                                                \
+        Value bv = regs[bytecode::insnB(i)];                                                       \
+        Value cv = bytecode::insnOp(i) == Op::OPK ? K[bytecode::insnC(i)] : regs[bytecode::insnC(i)]; \
+        double x, y;                                                                               \
+        if (bv.isNumber() && cv.isNumber()) {                                                      \
+            x = bv.asNumber();                                                                     \
+            y = cv.asNumber();                                                                     \
+        } else {                                                                                   \
+            PROTECT(x = toNumber(*this, bv); y = toNumber(*this, cv));                             \
+        }                                                                                          \
+        regs[A] = Value::number(EXPR);                                                             \
+        break;                                                                                     \
+    }
+                FLOW_NUM_BINOP(Sub, SubK, x - y)
+                FLOW_NUM_BINOP(Mul, MulK, x * y)
+                FLOW_NUM_BINOP(Div, DivK, x / y)
+                FLOW_NUM_BINOP(Mod, ModK, jsMod(x, y))
+#undef FLOW_NUM_BINOP
+                case Op::Pow: {
+                    Value bv = regs[bytecode::insnB(i)], cv = regs[bytecode::insnC(i)];
+                    double x, y;
+                    PROTECT(x = toNumber(*this, bv); y = toNumber(*this, cv));
+                    regs[A] = Value::number(jsPow(x, y));
+                    break;
+                }
+#define FLOW_INT_BINOP(OPNAME, EXPR)                                                               \
+    case Op::OPNAME: {                                                                             \
+        Value bv = regs[bytecode::insnB(i)], cv = regs[bytecode::insnC(i)];                        \
+        double x, y;                                                                               \
+        if (bv.isNumber() && cv.isNumber()) {                                                      \
+            x = bv.asNumber();                                                                     \
+            y = cv.asNumber();                                                                     \
+        } else {                                                                                   \
+            PROTECT(x = toNumber(*this, bv); y = toNumber(*this, cv));                             \
+        }                                                                                          \
+        int32_t l = toInt32(x);                                                                    \
+        uint32_t s = toUint32(y) & 31u;                                                            \
+        (void)l;                                                                                   \
+        (void)s;                                                                                   \
+        regs[A] = Value::number(EXPR);                                                             \
+        break;                                                                                     \
+    }
+                FLOW_INT_BINOP(BitAnd, double(l & toInt32(y)))
+                FLOW_INT_BINOP(BitOr, double(l | toInt32(y)))
+                FLOW_INT_BINOP(BitXor, double(l ^ toInt32(y)))
+                FLOW_INT_BINOP(Shl, double(int32_t(uint32_t(l) << s)))
+                FLOW_INT_BINOP(Shr, double(l >> s))
+                FLOW_INT_BINOP(UShr, double(toUint32(x) >> s))
+#undef FLOW_INT_BINOP
+                case Op::Neg:
+                case Op::Plus:
+                case Op::BitNot:
+                case Op::Inc:
+                case Op::Dec: {
+                    Value b = regs[bytecode::insnB(i)];
+                    double x;
+                    if (b.isNumber()) x = b.asNumber();
+                    else PROTECT(x = toNumber(*this, b));
+                    switch (bytecode::insnOp(i)) {
+                    case Op::Neg: x = -x; break;
+                    case Op::BitNot: x = double(~toInt32(x)); break;
+                    case Op::Inc: x = x + 1; break;
+                    case Op::Dec: x = x - 1; break;
+                    default: break;
+                    }
+                    regs[A] = Value::number(x);
+                    break;
+                }
+                case Op::Not:
+                    regs[A] = Value::boolean(!truthy(regs[bytecode::insnB(i)]));
+                    break;
+                case Op::TypeOf:
+                    regs[A] = Value::object(typeOf(*this, regs[bytecode::insnB(i)]));
+                    break;
+                case Op::Eq:
+                case Op::Ne: {
+                    Value b = regs[bytecode::insnB(i)], c = regs[bytecode::insnC(i)];
+                    bool r;
+                    PROTECT(r = looseEquals(*this, b, c));
+                    regs[A] = Value::boolean(r == (bytecode::insnOp(i) == Op::Eq));
+                    break;
+                }
+                case Op::StrictEq:
+                    regs[A] = Value::boolean(
+                        strictEquals(regs[bytecode::insnB(i)], regs[bytecode::insnC(i)]));
+                    break;
+                case Op::StrictNe:
+                    regs[A] = Value::boolean(
+                        !strictEquals(regs[bytecode::insnB(i)], regs[bytecode::insnC(i)]));
+                    break;
+                case Op::Lt:
+                case Op::Le:
+                case Op::Gt:
+                case Op::Ge: {
+                    Value b = regs[bytecode::insnB(i)], c = regs[bytecode::insnC(i)];
+                    Op op = bytecode::insnOp(i);
+                    bool r;
+                    if (b.isNumber() && c.isNumber()) {
+                        double x = b.asNumber(), y = c.asNumber();
+                        r = op == Op::Lt ? x < y : op == Op::Le ? x <= y : op == Op::Gt ? x > y : x >= y;
+                    } else {
+                        bool swap = op == Op::Le || op == Op::Gt;
+                        int t;
+                        PROTECT(t = swap ? opLess(*this, c, b, false) : opLess(*this, b, c, true));
+                        r = (op == Op::Lt || op == Op::Gt) ? t == 1 : t == 0;
+                    }
+                    regs[A] = Value::boolean(r);
+                    break;
+                }
+                case Op::In: {
+                    bool r;
+                    PROTECT(r = opIn(*this, regs[bytecode::insnB(i)], regs[bytecode::insnC(i)]));
+                    regs[A] = Value::boolean(r);
+                    break;
+                }
+                case Op::InstanceOf: {
+                    bool r;
+                    PROTECT(r = opInstanceOf(*this, regs[bytecode::insnB(i)],
+                                             regs[bytecode::insnC(i)]));
+                    regs[A] = Value::boolean(r);
+                    break;
+                }
+                case Op::Concat: {
+                    uint32_t first = frame->base + bytecode::insnB(i);
+                    uint32_t n = bytecode::insnC(i);
+                    std::string s;
+                    SAVEPC();
+                    for (uint32_t k = 0; k < n; ++k) {
+                        // Re-read through f->stack: a user toString may grow it.
+                        s += toStdString(*this, f->stack[first + k]);
+                        if (s.size() > kMaxStringBytes)
+                            throwError(ErrorKind::RangeError, "Invalid string length");
+                    }
+                    RELOAD();
+                    String* str = newString(std::move(s));
+                    regs[A] = Value::object(str);
+                    break;
+                }
+
+                // ---- iteration
+                case Op::IterInit: {
+                    SAVEPC();
+                    Iterator* it = makeIterator(*this, regs[bytecode::insnB(i)],
+                                                bytecode::insnC(i) == 1);
+                    regs[A] = Value::object(it);
+                    break;
+                }
+                case Op::IterNext: {
+                    uint32_t aux = code[pc++];
+                    if (!isType(regs[aux], ObjType::Iterator)) {
+                        SAVEPC();
+                        throwError(ErrorKind::TypeError, "internal: IterNext without an iterator");
+                    }
+                    SAVEPC();
+                    Value v;
+                    if (iterNext(*this, static_cast<Iterator*>(regs[aux].asObject()), &v))
+                        regs[A] = v;
+                    else
+                        pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    break;
+                }
+                case Op::IterRest: {
+                    SAVEPC();
+                    Value itv = regs[bytecode::insnB(i)];
+                    if (!isType(itv, ObjType::Iterator))
+                        throwError(ErrorKind::TypeError, "internal: IterRest without an iterator");
+                    Array* a = newArray();
+                    regs[A] = Value::object(a);
+                    Value v;
+                    while (iterNext(*this, static_cast<Iterator*>(itv.asObject()), &v))
+                        a->elems.push_back(v);
+                    break;
+                }
+
+                // ---- workflows
+                case Op::StartRun: {
+                    Value r;
+                    uint32_t c = bytecode::insnC(i);
+                    PROTECT(r = startRun(regs[bytecode::insnB(i)], regs[c], regs[c + 1]));
+                    regs[A] = r;
+                    break;
+                }
+                default:
+                    SAVEPC();
+                    throwError(ErrorKind::TypeError, "internal: invalid opcode");
+                }
+            }
+        } catch (ThrowSignal&) {
+            // Unwind (rule 5).
+            for (;;) {
+                frame = &f->frames.back();
+                const bytecode::Function& fn = *frame->closure->fn;
+                const bytecode::Handler* h = nullptr;
+                for (auto& hd : fn.handlers) {
+                    if (hd.startPc <= insnPc && insnPc < hd.endPc) {
+                        h = &hd;
+                        break;
+                    }
+                }
+                if (h) {
+                    f->stack[frame->base + h->reg] = exception_;
+                    exception_ = Value::undefined();
+                    frame->pc = h->handlerPc;
+                    LOAD();
+                    break;
+                }
+                Frame popped = *frame;
+                f->frames.pop_back();
+                --callDepth_;
+                if (popped.returnToHost) throw;
+                if (f->frames.empty()) {
+                    Value e = exception_;
+                    exception_ = Value::undefined();
+                    fiberDone(f, true, e);
+                    if (f == entry || !f->resumer) return;
+                    SWITCH_BACK_OR_RETURN();
+                    break;
+                }
+                insnPc = f->frames.back().pc - 1; // the call instruction
+            }
+        }
+    }
+#undef LOAD
+#undef RELOAD
+#undef SAVEPC
+#undef PROTECT
+#undef SWITCH_BACK_OR_RETURN
+}
+
+} // namespace flow::vm

@@ -1,0 +1,203 @@
+// Scheduler.cpp — promises and the job queue.
+//
+// Scheduling order (deterministic, and the same as JS microtasks):
+//  - One FIFO queue of jobs. A job is a promise reaction (a then/catch/finally
+//    handler, or the resumption of a fiber blocked in `await`), or the
+//    adoption of a promise by another (resolve(p, q) with q a promise).
+//  - When a promise settles, its reactions are enqueued in the order they
+//    were registered. `await v` on a settled promise or a non-promise
+//    enqueues the resumption at once, so the continuation always runs after
+//    the current synchronous code (JS semantics).
+//  - Calling an async function runs its body synchronously, on a new fiber,
+//    up to its first await; the caller continues after that.
+//  - runJobs() takes jobs from the front until the queue is empty; a job may
+//    enqueue more at the back. No job ever runs re-entrantly inside another.
+// Tie-breaks are therefore fully determined by program order.
+#include "Internal.h"
+#include "flow/vm/Convert.h"
+
+namespace flow::vm {
+
+void Vm::triggerReactions(Promise* p) {
+    std::vector<Reaction> rs;
+    rs.swap(p->reactions);
+    bool rejected = p->state == PromiseState::Rejected;
+    for (auto& r : rs) {
+        Job j;
+        if (r.kind == Reaction::Kind::Await) {
+            j.kind = Job::Kind::Resume;
+            j.fiber = r.fiber;
+        } else {
+            j.kind = Job::Kind::Reaction;
+            j.reaction = r;
+        }
+        j.argument = p->result;
+        j.rejected = rejected;
+        enqueue(j);
+    }
+}
+
+void Vm::fulfillPromise(Promise* p, Value v) {
+    if (p->state != PromiseState::Pending) return;
+    p->state = PromiseState::Fulfilled;
+    p->result = v;
+    triggerReactions(p);
+}
+
+void Vm::rejectPromise(Promise* p, Value v) {
+    if (p->state != PromiseState::Pending) return;
+    p->state = PromiseState::Rejected;
+    p->result = v;
+    triggerReactions(p);
+}
+
+void Vm::resolvePromise(Promise* p, Value v) {
+    if (p->state != PromiseState::Pending) return;
+    if (v.isObject() && v.asObject() == p) {
+        rejectPromise(p, Value::object(newError(ErrorKind::TypeError,
+                                                "Chaining cycle detected for promise")));
+        return;
+    }
+    if (isType(v, ObjType::Promise)) {
+        // NewPromiseResolveThenableJob: adopt q's state one job later.
+        Job j;
+        j.kind = Job::Kind::ResolveThenable;
+        j.promise = p;
+        j.argument = v;
+        enqueue(j);
+        return;
+    }
+    fulfillPromise(p, v);
+}
+
+Promise* Vm::promiseThen(Promise* p, Value onFulfilled, Value onRejected) {
+    HandleScope hs(*this);
+    hs.add(Value::object(p));
+    Promise* derived = newPromise();
+    hs.add(Value::object(derived));
+    Reaction r;
+    r.kind = Reaction::Kind::Then;
+    r.derived = derived;
+    r.onFulfilled = isCallable(onFulfilled) ? onFulfilled : Value::undefined();
+    r.onRejected = isCallable(onRejected) ? onRejected : Value::undefined();
+    p->handled = true;
+    if (p->state == PromiseState::Pending) {
+        p->reactions.push_back(r);
+    } else {
+        Job j;
+        j.kind = Job::Kind::Reaction;
+        j.reaction = r;
+        j.argument = p->result;
+        j.rejected = p->state == PromiseState::Rejected;
+        enqueue(j);
+    }
+    return derived;
+}
+
+Promise* Vm::promiseResolve(Value v) {
+    if (isType(v, ObjType::Promise)) return asPromise(v);
+    HandleScope hs(*this);
+    hs.add(v);
+    Promise* p = newPromise();
+    fulfillPromise(p, v);
+    return p;
+}
+
+void Vm::resumeFiber(Fiber* f, Value v, bool threw) {
+    if (f->state != FiberState::Suspended) return;
+    if (threw) {
+        exception_ = v;
+        execute(f, nullptr, true);
+    } else {
+        f->stack[f->awaitSlot] = v;
+        execute(f, nullptr, false);
+    }
+}
+
+void Vm::runJob(Job& j) {
+    switch (j.kind) {
+    case Job::Kind::Resume:
+        resumeFiber(j.fiber, j.argument, j.rejected);
+        return;
+    case Job::Kind::ResolveThenable: {
+        auto* q = asPromise(j.argument);
+        Reaction r;
+        r.kind = Reaction::Kind::Then;
+        r.derived = j.promise; // pass-through: j.promise takes q's outcome
+        q->handled = true;
+        if (q->state == PromiseState::Pending) {
+            q->reactions.push_back(r);
+        } else {
+            Job k;
+            k.kind = Job::Kind::Reaction;
+            k.reaction = r;
+            k.argument = q->result;
+            k.rejected = q->state == PromiseState::Rejected;
+            enqueue(k);
+        }
+        return;
+    }
+    case Job::Kind::Reaction: {
+        Reaction& r = j.reaction;
+        Value handler = j.rejected ? r.onRejected : r.onFulfilled;
+        auto* derived = static_cast<Promise*>(r.derived);
+        if (!isCallable(handler)) {
+            if (derived) {
+                if (j.rejected) rejectPromise(derived, j.argument);
+                else resolvePromise(derived, j.argument);
+            }
+            return;
+        }
+        try {
+            Value v = call(handler, Value::undefined(), {j.argument});
+            if (derived) resolvePromise(derived, v);
+        } catch (ThrowSignal&) {
+            Value e = exception_;
+            exception_ = Value::undefined();
+            if (derived) rejectPromise(derived, e);
+        }
+        return;
+    }
+    }
+}
+
+void Vm::runJobs() {
+    while (!jobs_.empty()) {
+        // Keep the job in the queue (a root) while it runs; remove it after.
+        Job j = jobs_.front();
+        jobs_.front() = Job{Job::Kind::Resume, {}, Value::undefined(), false, nullptr, nullptr};
+        HandleScope hs(*this);
+        hs.add(j.argument);
+        hs.add(Value::object(j.reaction.derived));
+        hs.add(j.reaction.onFulfilled);
+        hs.add(j.reaction.onRejected);
+        if (j.fiber) hs.add(Value::object(j.fiber));
+        if (j.promise) hs.add(Value::object(j.promise));
+        jobs_.pop_front();
+        runJob(j);
+    }
+}
+
+Value Vm::startRun(Value workflow, Value args, Value options) {
+    (void)options;
+    if (!isType(workflow, ObjType::Workflow))
+        throwError(ErrorKind::TypeError, describe(*this, workflow) + " is not a workflow");
+    std::vector<Value> list;
+    if (isArray(args)) list = asArray(args)->elems;
+    rootRanges_.push_back(std::span<const Value>(list));
+    struct Pop {
+        Vm& vm;
+        ~Pop() { vm.rootRanges_.pop_back(); }
+    } pop{*this};
+    HandleScope hs(*this);
+    Value result = call(workflow, Value::undefined(), list);
+    hs.add(result);
+    Object* handle = newObject();
+    hs.add(Value::object(handle));
+    String* id = newString("local-run-" + std::to_string(nextRunId_++));
+    handle->setOwn(intern("runId"), Value::object(id));
+    handle->setOwn(intern("result"), result);
+    return Value::object(handle);
+}
+
+} // namespace flow::vm

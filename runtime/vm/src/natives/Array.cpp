@@ -1,0 +1,586 @@
+// Array.cpp — Array.isArray/from/of and Array.prototype (ECMA-262 §23.1).
+//
+// Flow arrays have no holes (Heap.h): where JS would leave a hole (a callback
+// shrinking the array under map) we store undefined. keys()/values()/
+// entries() return arrays instead of iterators: for-of, spread and
+// Array.from accept them just the same. The callback methods (map, filter,
+// ...) read the length once, as JS does, and re-index after every callback:
+// the callback may grow or shrink the array.
+#include <algorithm>
+
+#include "StdlibUtil.h"
+
+namespace flow::vm {
+
+using bytecode::Builtin;
+using namespace stdlib;
+
+namespace {
+
+Value num(double d) {
+    return Value::number(d);
+}
+
+// ---- statics
+
+Value arrayIsArray(Vm&, const Args& args, NativeFunction*) {
+    return Value::boolean(isArray(args[0]));
+}
+
+Value arrayOf(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = vm.newArray(args.size());
+    for (uint32_t i = 0; i < args.size(); ++i)
+        a->elems.push_back(args[i]);
+    return Value::object(a);
+}
+
+// Array.from(arrayLike | iterable, mapFn?, thisArg?): arrays, strings (by
+// code point) and objects with a length.
+Value arrayFrom(Vm& vm, const Args& args, NativeFunction*) {
+    Value src = args[0], fn = args[1];
+    if (!fn.isUndefined()) requireCallable(vm, fn);
+    if (src.isNullish())
+        vm.throwError(ErrorKind::TypeError, toStdString(vm, src) + " is not iterable");
+    Array* out = vm.newArray();
+    if (isArray(src)) {
+        out->elems = asArray(src)->elems;
+    } else if (isString(src)) {
+        String* s = asString(src);
+        std::u16string_view u = s->units();
+        for (size_t i = 0; i < u.size();) {
+            size_t n = (u[i] >= 0xD800 && u[i] < 0xDC00 && i + 1 < u.size() && u[i + 1] >= 0xDC00 &&
+                        u[i + 1] < 0xE000)
+                           ? 2
+                           : 1;
+            out->elems.push_back(Value::object(vm.newStringFromUnits(u.substr(i, n))));
+            i += n;
+        }
+    } else if (isObjectLike(src)) {
+        double len = toInteger(vm, vm.getNamed(src, vm.names.length));
+        if (len < 0) len = 0;
+        checkArraySize(vm, size_t(std::min(len, double(kMaxArrayLength) + 1)));
+        for (size_t i = 0; i < size_t(len); ++i)
+            out->elems.push_back(vm.get(src, num(double(i))));
+    }
+    if (!fn.isUndefined()) {
+        for (size_t i = 0; i < out->elems.size(); ++i) {
+            Value r = vm.call(fn, args[2], {out->elems[i], num(double(i))});
+            out->elems[i] = r;
+        }
+    }
+    return Value::object(out);
+}
+
+// ---- mutators
+
+Value arrayPush(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "push");
+    checkArraySize(vm, a->elems.size() + args.size());
+    for (uint32_t i = 0; i < args.size(); ++i)
+        a->elems.push_back(args[i]);
+    return num(double(a->elems.size()));
+}
+
+Value arrayPop(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "pop");
+    if (a->elems.empty()) return Value::undefined();
+    Value v = a->elems.back();
+    a->elems.pop_back();
+    return v;
+}
+
+Value arrayShift(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "shift");
+    if (a->elems.empty()) return Value::undefined();
+    Value v = a->elems.front();
+    a->elems.erase(a->elems.begin());
+    return v;
+}
+
+Value arrayUnshift(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "unshift");
+    checkArraySize(vm, a->elems.size() + args.size());
+    a->elems.insert(a->elems.begin(), args.argv, args.argv + args.size());
+    return num(double(a->elems.size()));
+}
+
+Value arraySplice(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "splice");
+    size_t len = a->elems.size();
+    size_t start = relArg(vm, args[0], len, 0);
+    size_t del = 0;
+    if (args.size() == 1) {
+        del = len - start;
+    } else if (args.size() > 1) {
+        double d = toInteger(vm, args[1]);
+        del = d < 0 ? 0 : std::min(size_t(std::min(d, double(len))), len - start);
+    }
+    len = a->elems.size(); // ToInteger may have run user code
+    start = std::min(start, len);
+    del = std::min(del, len - start);
+    size_t nins = args.size() > 2 ? args.size() - 2 : 0;
+    checkArraySize(vm, len - del + nins);
+    Array* removed = vm.newArray(del);
+    removed->elems.assign(a->elems.begin() + ptrdiff_t(start),
+                          a->elems.begin() + ptrdiff_t(start + del));
+    a->elems.erase(a->elems.begin() + ptrdiff_t(start), a->elems.begin() + ptrdiff_t(start + del));
+    if (nins)
+        a->elems.insert(a->elems.begin() + ptrdiff_t(start), args.argv + 2,
+                        args.argv + args.size());
+    return Value::object(removed);
+}
+
+Value arrayReverse(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "reverse");
+    std::reverse(a->elems.begin(), a->elems.end());
+    return args.thisValue;
+}
+
+Value arrayFill(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "fill");
+    size_t len = a->elems.size();
+    size_t from = relArg(vm, args[1], len, 0), to = relArg(vm, args[2], len, len);
+    to = std::min(to, a->elems.size());
+    for (size_t i = from; i < to; ++i)
+        a->elems[i] = args[0];
+    return args.thisValue;
+}
+
+// ---- accessors
+
+Value arraySlice(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "slice");
+    size_t len = a->elems.size();
+    size_t from = relArg(vm, args[0], len, 0), to = relArg(vm, args[1], len, len);
+    to = std::min(to, a->elems.size());
+    Array* out = vm.newArray();
+    if (from < to)
+        out->elems.assign(a->elems.begin() + ptrdiff_t(from), a->elems.begin() + ptrdiff_t(to));
+    return Value::object(out);
+}
+
+Value arrayConcat(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "concat");
+    Array* out = vm.newArray();
+    out->elems = a->elems;
+    for (uint32_t i = 0; i < args.size(); ++i) {
+        if (isArray(args[i])) {
+            auto& e = asArray(args[i])->elems;
+            checkArraySize(vm, out->elems.size() + e.size());
+            out->elems.insert(out->elems.end(), e.begin(), e.end());
+        } else {
+            out->elems.push_back(args[i]);
+        }
+    }
+    return Value::object(out);
+}
+
+// Array.prototype.join; a cyclic reference joins as "" (as engines do).
+void joinInto(Vm& vm, Array* a, std::string_view sep, std::vector<Array*>& seen, std::string& out) {
+    if (std::find(seen.begin(), seen.end(), a) != seen.end()) return;
+    seen.push_back(a);
+    for (size_t i = 0; i < a->elems.size(); ++i) {
+        if (i) out += sep;
+        Value v = a->elems[i];
+        if (v.isNullish()) continue;
+        if (isArray(v))
+            joinInto(vm, asArray(v), ",", seen, out);
+        else if (isString(v))
+            appendWtf8(out, asString(v)->view());
+        else
+            appendWtf8(out, toStdString(vm, v));
+        checkStringSize(vm, out.size());
+    }
+    seen.pop_back();
+}
+
+Value arrayJoin(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "join");
+    std::string sep = args[0].isUndefined() ? "," : toStdString(vm, args[0]);
+    std::vector<Array*> seen;
+    std::string out;
+    joinInto(vm, a, sep, seen, out);
+    return str(vm, std::move(out));
+}
+
+// fromIndex of indexOf/includes: clamped start position.
+size_t startIndex(Vm& vm, Value v, size_t len) {
+    if (v.isUndefined()) return 0;
+    return clampIndex(toInteger(vm, v), len);
+}
+
+Value arrayIndexOf(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "indexOf");
+    for (size_t i = startIndex(vm, args[1], a->elems.size()); i < a->elems.size(); ++i)
+        if (strictEquals(a->elems[i], args[0])) return num(double(i));
+    return num(-1);
+}
+
+Value arrayLastIndexOf(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "lastIndexOf");
+    long len = long(a->elems.size());
+    long from = len - 1;
+    if (args.size() > 1) {
+        double d = toInteger(vm, args[1]);
+        from = d < 0 ? long(double(len) + d) : long(std::min(d, double(len - 1)));
+    }
+    for (long i = std::min(from, long(a->elems.size()) - 1); i >= 0; --i)
+        if (strictEquals(a->elems[size_t(i)], args[0])) return num(double(i));
+    return num(-1);
+}
+
+Value arrayIncludes(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "includes");
+    for (size_t i = startIndex(vm, args[1], a->elems.size()); i < a->elems.size(); ++i)
+        if (sameValueZero(a->elems[i], args[0])) return Value::boolean(true);
+    return Value::boolean(false);
+}
+
+Value arrayAt(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "at");
+    double i = toInteger(vm, args[0]);
+    double len = double(a->elems.size());
+    if (i < 0) i += len;
+    if (i < 0 || i >= double(a->elems.size())) return Value::undefined();
+    return a->elems[size_t(i)];
+}
+
+Value arrayKeys(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "keys");
+    Array* out = vm.newArray(a->elems.size());
+    for (size_t i = 0; i < a->elems.size(); ++i)
+        out->elems.push_back(num(double(i)));
+    return Value::object(out);
+}
+
+Value arrayValues(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "values");
+    Array* out = vm.newArray();
+    out->elems = a->elems;
+    return Value::object(out);
+}
+
+Value arrayEntries(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "entries");
+    Array* out = vm.newArray(a->elems.size());
+    for (size_t i = 0; i < a->elems.size(); ++i) {
+        Array* pair = vm.newArray(2);
+        pair->elems = {num(double(i)), a->elems[i]};
+        out->elems.push_back(Value::object(pair));
+    }
+    return Value::object(out);
+}
+
+void flatten(Vm& vm, Array* out, const Array* src, double depth) {
+    for (size_t i = 0; i < src->elems.size(); ++i) {
+        Value v = src->elems[i];
+        if (depth >= 1 && isArray(v))
+            flatten(vm, out, asArray(v), depth - 1);
+        else
+            out->elems.push_back(v);
+        checkArraySize(vm, out->elems.size());
+    }
+}
+
+Value arrayFlat(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "flat");
+    double depth = args[0].isUndefined() ? 1 : toInteger(vm, args[0]);
+    // Deeper than any array can nest without a cycle: a cycle then fails
+    // with the array length limit instead of recursing forever.
+    depth = std::min(depth, 10000.0);
+    Array* out = vm.newArray();
+    flatten(vm, out, a, depth);
+    return Value::object(out);
+}
+
+// ---- callback methods
+
+struct Each {
+    Vm& vm;
+    Array* a;
+    Value fn, thisArg;
+    Value call(size_t i) {
+        Value v = i < a->elems.size() ? a->elems[i] : Value::undefined();
+        return vm.call(fn, thisArg, {v, num(double(i)), Value::object(a)});
+    }
+};
+
+Each each(Vm& vm, const Args& args, std::string_view name) {
+    Array* a = thisArray(vm, args, name);
+    requireCallable(vm, args[0]);
+    return Each{vm, a, args[0], args[1]};
+}
+
+Value arrayForEach(Vm& vm, const Args& args, NativeFunction*) {
+    Each e = each(vm, args, "forEach");
+    size_t len = e.a->elems.size();
+    for (size_t i = 0; i < len && i < e.a->elems.size(); ++i)
+        e.call(i);
+    return Value::undefined();
+}
+
+Value arrayMap(Vm& vm, const Args& args, NativeFunction*) {
+    Each e = each(vm, args, "map");
+    size_t len = e.a->elems.size();
+    Array* out = vm.newArray(len);
+    out->elems.assign(len, Value::undefined());
+    for (size_t i = 0; i < len && i < e.a->elems.size(); ++i) {
+        Value r = e.call(i);
+        out->elems[i] = r;
+    }
+    return Value::object(out);
+}
+
+Value arrayFilter(Vm& vm, const Args& args, NativeFunction*) {
+    Each e = each(vm, args, "filter");
+    size_t len = e.a->elems.size();
+    Array* out = vm.newArray();
+    // The element stays rooted during the callback even if it removes it.
+    HandleScope hs(vm);
+    size_t slot = hs.add(Value::undefined());
+    for (size_t i = 0; i < len && i < e.a->elems.size(); ++i) {
+        hs.set(slot, e.a->elems[i]);
+        if (truthy(e.call(i))) out->elems.push_back(hs.get(slot));
+    }
+    return Value::object(out);
+}
+
+Value arraySome(Vm& vm, const Args& args, NativeFunction*) {
+    Each e = each(vm, args, "some");
+    size_t len = e.a->elems.size();
+    for (size_t i = 0; i < len && i < e.a->elems.size(); ++i)
+        if (truthy(e.call(i))) return Value::boolean(true);
+    return Value::boolean(false);
+}
+
+Value arrayEvery(Vm& vm, const Args& args, NativeFunction*) {
+    Each e = each(vm, args, "every");
+    size_t len = e.a->elems.size();
+    for (size_t i = 0; i < len && i < e.a->elems.size(); ++i)
+        if (!truthy(e.call(i))) return Value::boolean(false);
+    return Value::boolean(true);
+}
+
+// find/findIndex/findLast/findLastIndex visit every index of the original
+// length (no HasProperty check): a removed element reads as undefined.
+Value findImpl(Vm& vm, const Args& args, const char* name, bool last, bool wantIndex) {
+    Each e = each(vm, args, name);
+    size_t len = e.a->elems.size();
+    HandleScope hs(vm);
+    size_t slot = hs.add(Value::undefined());
+    for (size_t k = 0; k < len; ++k) {
+        size_t i = last ? len - 1 - k : k;
+        hs.set(slot, i < e.a->elems.size() ? e.a->elems[i] : Value::undefined());
+        if (truthy(e.call(i))) return wantIndex ? num(double(i)) : hs.get(slot);
+    }
+    return wantIndex ? num(-1) : Value::undefined();
+}
+
+Value arrayFind(Vm& vm, const Args& args, NativeFunction*) {
+    return findImpl(vm, args, "find", false, false);
+}
+Value arrayFindIndex(Vm& vm, const Args& args, NativeFunction*) {
+    return findImpl(vm, args, "findIndex", false, true);
+}
+Value arrayFindLast(Vm& vm, const Args& args, NativeFunction*) {
+    return findImpl(vm, args, "findLast", true, false);
+}
+Value arrayFindLastIndex(Vm& vm, const Args& args, NativeFunction*) {
+    return findImpl(vm, args, "findLastIndex", true, true);
+}
+
+Value reduceImpl(Vm& vm, const Args& args, const char* name, bool right) {
+    Array* a = thisArray(vm, args, name);
+    Value fn = args[0];
+    requireCallable(vm, fn);
+    size_t len = a->elems.size();
+    size_t k = 0;
+    auto idx = [&](size_t j) { return right ? len - 1 - j : j; };
+    HandleScope hs(vm);
+    size_t acc = hs.add(Value::undefined());
+    if (args.size() >= 2) {
+        hs.set(acc, args[1]);
+    } else {
+        if (len == 0)
+            vm.throwError(ErrorKind::TypeError, "Reduce of empty array with no initial value");
+        hs.set(acc, a->elems[idx(0)]);
+        k = 1;
+    }
+    for (; k < len; ++k) {
+        size_t i = idx(k);
+        if (i >= a->elems.size()) continue;
+        Value r = vm.call(fn, Value::undefined(),
+                          {hs.get(acc), a->elems[i], num(double(i)), Value::object(a)});
+        hs.set(acc, r);
+    }
+    return hs.get(acc);
+}
+
+Value arrayReduce(Vm& vm, const Args& args, NativeFunction*) {
+    return reduceImpl(vm, args, "reduce", false);
+}
+Value arrayReduceRight(Vm& vm, const Args& args, NativeFunction*) {
+    return reduceImpl(vm, args, "reduceRight", true);
+}
+
+Value arrayFlatMap(Vm& vm, const Args& args, NativeFunction*) {
+    Each e = each(vm, args, "flatMap");
+    size_t len = e.a->elems.size();
+    Array* out = vm.newArray();
+    for (size_t i = 0; i < len && i < e.a->elems.size(); ++i) {
+        Value r = e.call(i);
+        if (isArray(r)) {
+            auto& el = asArray(r)->elems;
+            out->elems.insert(out->elems.end(), el.begin(), el.end());
+        } else {
+            out->elems.push_back(r);
+        }
+        checkArraySize(vm, out->elems.size());
+    }
+    return Value::object(out);
+}
+
+// ---- sort
+
+// Sorts `elems` stably. Default order: undefined last, the rest by their
+// ToString in UTF-16 code-unit order. With a comparator: a bottom-up merge
+// sort that ping-pongs between two GC-visible arrays, so every value stays
+// rooted while the comparator runs (it may allocate, throw, or even mutate
+// the array being sorted: we sort a copy and write back only on success).
+void sortValues(Vm& vm, std::vector<Value>& elems, Value cmp) {
+    std::vector<Value> undefs;
+    Array* work = vm.newArray(elems.size());
+    for (Value v : elems) {
+        if (v.isUndefined())
+            undefs.push_back(v);
+        else
+            work->elems.push_back(v);
+    }
+    size_t n = work->elems.size();
+    if (cmp.isUndefined()) {
+        // Precompute the keys (ToString may run user code); keep them rooted.
+        Array* keys = vm.newArray(n);
+        for (size_t i = 0; i < n; ++i)
+            keys->elems.push_back(Value::object(toString(vm, work->elems[i])));
+        std::vector<size_t> order(n);
+        for (size_t i = 0; i < n; ++i)
+            order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+            return compareUnits(asString(keys->elems[x]), asString(keys->elems[y])) < 0;
+        });
+        elems.clear();
+        for (size_t i : order)
+            elems.push_back(work->elems[i]);
+    } else {
+        Array* tmp = vm.newArray(n);
+        tmp->elems.assign(n, Value::undefined());
+        Array* src = work;
+        Array* dst = tmp;
+        for (size_t width = 1; width < n; width *= 2) {
+            for (size_t lo = 0; lo < n; lo += 2 * width) {
+                size_t mid = std::min(lo + width, n), hi = std::min(lo + 2 * width, n);
+                size_t i = lo, j = mid, k = lo;
+                while (i < mid && j < hi) {
+                    Value r = vm.call(cmp, Value::undefined(), {src->elems[i], src->elems[j]});
+                    double d = r.isNumber() ? r.asNumber() : toNumber(vm, r);
+                    // Take from the right only when strictly greater: stable.
+                    dst->elems[k++] = d > 0 ? src->elems[j++] : src->elems[i++];
+                }
+                while (i < mid)
+                    dst->elems[k++] = src->elems[i++];
+                while (j < hi)
+                    dst->elems[k++] = src->elems[j++];
+            }
+            std::swap(src, dst);
+        }
+        elems = src->elems;
+    }
+    elems.insert(elems.end(), undefs.begin(), undefs.end());
+}
+
+Value arraySort(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "sort");
+    Value cmp = args[0];
+    if (!cmp.isUndefined() && !isCallable(cmp))
+        vm.throwError(ErrorKind::TypeError,
+                      "The comparison function must be either a function or undefined");
+    std::vector<Value> v = a->elems;
+    sortValues(vm, v, cmp);
+    a->elems = std::move(v);
+    return args.thisValue;
+}
+
+Value arrayToSorted(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "toSorted");
+    Value cmp = args[0];
+    if (!cmp.isUndefined() && !isCallable(cmp))
+        vm.throwError(ErrorKind::TypeError,
+                      "The comparison function must be either a function or undefined");
+    Array* out = vm.newArray();
+    out->elems = a->elems;
+    std::vector<Value> v = a->elems;
+    sortValues(vm, v, cmp);
+    out->elems = std::move(v);
+    return Value::object(out);
+}
+
+Value arrayToReversed(Vm& vm, const Args& args, NativeFunction*) {
+    Array* a = thisArray(vm, args, "toReversed");
+    Array* out = vm.newArray();
+    out->elems.assign(a->elems.rbegin(), a->elems.rend());
+    return Value::object(out);
+}
+
+} // namespace
+
+void installArray(Vm& vm) {
+    Object* ctor = asObj(vm.builtin(Builtin::Array));
+    defineMethod(vm, ctor, "isArray", arrayIsArray, 1);
+    defineMethod(vm, ctor, "from", arrayFrom, 1);
+    defineMethod(vm, ctor, "of", arrayOf, 0);
+
+    struct M {
+        const char* name;
+        NativeFn fn;
+        uint8_t arity;
+    };
+    static const M kMethods[] = {
+        {"push", arrayPush, 1},
+        {"pop", arrayPop, 0},
+        {"shift", arrayShift, 0},
+        {"unshift", arrayUnshift, 1},
+        {"splice", arraySplice, 2},
+        {"reverse", arrayReverse, 0},
+        {"fill", arrayFill, 1},
+        {"slice", arraySlice, 2},
+        {"concat", arrayConcat, 1},
+        {"join", arrayJoin, 1},
+        {"indexOf", arrayIndexOf, 1},
+        {"lastIndexOf", arrayLastIndexOf, 1},
+        {"includes", arrayIncludes, 1},
+        {"at", arrayAt, 1},
+        {"keys", arrayKeys, 0},
+        {"values", arrayValues, 0},
+        {"entries", arrayEntries, 0},
+        {"flat", arrayFlat, 0},
+        {"flatMap", arrayFlatMap, 1},
+        {"forEach", arrayForEach, 1},
+        {"map", arrayMap, 1},
+        {"filter", arrayFilter, 1},
+        {"some", arraySome, 1},
+        {"every", arrayEvery, 1},
+        {"find", arrayFind, 1},
+        {"findIndex", arrayFindIndex, 1},
+        {"findLast", arrayFindLast, 1},
+        {"findLastIndex", arrayFindLastIndex, 1},
+        {"reduce", arrayReduce, 1},
+        {"reduceRight", arrayReduceRight, 1},
+        {"sort", arraySort, 1},
+        {"toSorted", arrayToSorted, 1},
+        {"toReversed", arrayToReversed, 0},
+    };
+    for (const M& m : kMethods)
+        defineMethod(vm, vm.arrayProto, m.name, m.fn, m.arity);
+}
+
+} // namespace flow::vm

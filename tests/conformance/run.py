@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Conformance runner: runs every tests/conformance/**/*.flow through `flowrun run`
+and compares its stdout and exit status with the expectations in the file.
+
+Expectations (Wren's `// expect:` style), in the .flow file:
+    console.log(1 + 1) // expect: 2          one expected stdout line, in order
+    // expect-exit: 1                         expected exit status (default 0)
+    // expect-stderr: Uncaught TypeError: x   a line stderr must contain (in order)
+    // flowrun-args: --workflow other         extra arguments for `flowrun run FILE`
+                                              ({dir} is replaced by the file's directory)
+or a sibling FILE.expected holding the exact expected stdout.
+
+Usage: run.py FLOWRUN [--gc-stress] [--filter SUBSTR] [DIR_OR_FILE ...]
+Exit status 0 when every program matches, 1 otherwise.
+"""
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+EXPECT = re.compile(r"//\s*expect:\s?(.*)$")
+EXPECT_EXIT = re.compile(r"//\s*expect-exit:\s*(\d+)")
+EXPECT_STDERR = re.compile(r"//\s*expect-stderr:\s?(.*)$")
+ARGS = re.compile(r"//\s*flowrun-args:\s?(.*)$")
+
+
+def expectations(path):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    lines, stderr, code, args = [], [], 0, []
+    for line in text.splitlines():
+        m = ARGS.search(line)
+        if m:
+            args += shlex.split(m.group(1).replace("{dir}", os.path.dirname(os.path.abspath(path))))
+        m = EXPECT.search(line)
+        if m:
+            lines.append(m.group(1).rstrip())
+        m = EXPECT_STDERR.search(line)
+        if m:
+            stderr.append(m.group(1).rstrip())
+        m = EXPECT_EXIT.search(line)
+        if m:
+            code = int(m.group(1))
+    sibling = os.path.splitext(path)[0] + ".expected"
+    if os.path.exists(sibling):
+        with open(sibling, encoding="utf-8") as f:
+            stdout = f.read()
+    else:
+        stdout = "".join(l + "\n" for l in lines)
+    return stdout, stderr, code, args
+
+
+def collect(paths):
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            for d, _, files in os.walk(p):
+                out += [os.path.join(d, f) for f in files if f.endswith(".flow")]
+        else:
+            out.append(p)
+    return sorted(out)
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        print(__doc__)
+        return 2
+    flowrun = args.pop(0)
+    extra, filt, paths = [], None, []
+    while args:
+        a = args.pop(0)
+        if a == "--gc-stress":
+            extra.append("--gc-stress")
+        elif a == "--filter":
+            filt = args.pop(0)
+        else:
+            paths.append(a)
+    if not paths:
+        paths = [os.path.dirname(os.path.abspath(__file__))]
+    files = [f for f in collect(paths) if not filt or filt in f]
+    passed, failed = 0, []
+    for f in files:
+        want_out, want_err, want_code, args = expectations(f)
+        try:
+            r = subprocess.run([flowrun, "run", f] + args + extra, capture_output=True,
+                               timeout=120)
+            out = r.stdout.decode("utf-8", "replace")
+            err = r.stderr.decode("utf-8", "replace")
+            code = r.returncode
+        except subprocess.TimeoutExpired:
+            out, err, code = "", "timeout", -1
+        problems = []
+        if out != want_out:
+            problems.append("stdout differs:\n--- expected\n%s--- actual\n%s" % (want_out, out))
+        if code != want_code:
+            problems.append("exit status %d, expected %d" % (code, want_code))
+        pos = 0
+        for w in want_err:
+            i = err.find(w, pos)
+            if i < 0:
+                problems.append("stderr lacks %r" % w)
+            else:
+                pos = i + len(w)
+        if want_code == 0 and code == 0 and err and not want_err:
+            problems.append("unexpected stderr:\n" + err)
+        if problems:
+            failed.append(f)
+            print("FAIL %s\n  %s" % (os.path.relpath(f), "\n  ".join(problems)))
+            if err and code != want_code:
+                print("  stderr:\n" + err)
+        else:
+            passed += 1
+    print("%d passed, %d failed%s" % (passed, len(failed), " (gc-stress)" if extra else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
