@@ -100,14 +100,15 @@ cmd_sample() {
     cmd_deps
     cmd_build
     local flowc="$BUILD_DIR/tools/flowc"
-    local src="$ROOT/samples/hello/hello.flow"
+    local src="samples/hello/hello.flow" # relative: paths in the listing stay short
     local out="$BUILD_DIR/samples/hello.flowc"
     mkdir -p "$(dirname "$out")"
     say "compiling samples/hello/hello.flow"
     "$flowc" "$src" -o "$out"
     echo "wrote $out ($(stat -c %s "$out") bytes)"
-    say "IR summary (flowc --emit=ir, first 40 lines)"
-    "$flowc" --emit=ir "$src" | head -n 40
+    say "IR summary: functions, sources, tasks, workflows (all of it: flowc --emit=ir)"
+    "$flowc" --emit=ir "$src" | awk '/^sources:/ { tail = 1 } tail || /^; / || /^function #/' | grep -v '^$'
+    echo "(instructions left out; the full listing: $flowc --emit=ir $src)"
     say "workflow graph (flowc --emit=mermaid; --emit=graph gives Graphviz DOT)"
     "$flowc" --emit=mermaid "$src"
     say "note: flowrun, the runtime that executes .flowc files, comes with the VM issue;"
@@ -201,6 +202,7 @@ usage() {
 }
 
 main() {
+    cd "$ROOT"
     local cmd="${1:-}"
     [ $# -gt 0 ] && shift
     case "$cmd" in

@@ -2,6 +2,7 @@
 // level, as `[role: ]Kind line:col key-data`. Golden tests (tests/compiler/ast)
 // depend on this layout: change it only together with them
 // (`check-flow-update` regenerates them).
+#include <algorithm>
 #include <cstdio>
 
 #include "flow/compiler/Compiler.h"
@@ -65,7 +66,17 @@ const char* functionKindText(FunctionKind k) {
 // control characters; other bytes (UTF-8) as they are.
 std::string quote(const std::string& s) {
     std::string out = "\"";
-    for (unsigned char c : s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+        auto c = static_cast<unsigned char>(s[i]);
+        // A lone surrogate (WTF-8: ED A0..BF xx) is not printable UTF-8.
+        if (c == 0xED && i + 2 < s.size() && (uint8_t(s[i + 1]) & 0xE0) == 0xA0) {
+            unsigned cp = 0xD000 | ((uint8_t(s[i + 1]) & 0x3F) << 6) | (uint8_t(s[i + 2]) & 0x3F);
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04X", cp);
+            out += buf;
+            i += 2;
+            continue;
+        }
         switch (c) {
         case '"':
             out += "\\\"";
@@ -97,7 +108,14 @@ std::string quote(const std::string& s) {
 
 class Dumper {
 public:
-    explicit Dumper(const SourceManager& sm) : sm_(sm) {}
+    // Line starts are computed once: asking the SourceManager per node costs
+    // O(column) each, quadratic on a long single-line file.
+    Dumper(const SourceManager& sm, uint32_t file) {
+        std::string_view text = sm.text(file);
+        lineStarts_.push_back(0);
+        for (size_t i = 0; i < text.size(); ++i)
+            if (text[i] == '\n') lineStarts_.push_back(uint32_t(i + 1));
+    }
     std::string out;
 
     void line(int depth, const char* role, const char* kind, SourceRange r,
@@ -105,7 +123,9 @@ public:
         out.append(size_t(depth) * 2, ' ');
         if (role) out += std::string(role) + ": ";
         out += kind;
-        auto [l, c] = sm_.lineCol(r.file, r.begin);
+        auto it = std::upper_bound(lineStarts_.begin(), lineStarts_.end(), r.begin);
+        size_t l = size_t(it - lineStarts_.begin());
+        size_t c = r.begin - *std::prev(it) + 1;
         out += " " + std::to_string(l) + ":" + std::to_string(c);
         if (!data.empty()) out += " " + data;
         out += '\n';
@@ -121,7 +141,7 @@ public:
     }
 
 private:
-    const SourceManager& sm_;
+    std::vector<uint32_t> lineStarts_;
 };
 
 void Dumper::function(const FunctionNode& fn, int d, const char* role) {
@@ -346,7 +366,7 @@ void Dumper::stmt(const Stmt* s, int d, const char* role) {
                  (n->exported ? " exported" : ""));
         for (auto& dc : n->decls) {
             pattern(dc.target.get(), d + 1);
-            if (dc.init) expr(dc.init.get(), d + 2, "init");
+            if (dc.init) expr(dc.init.get(), d + 1, "init");
         }
         return;
     }
@@ -509,7 +529,7 @@ void Dumper::stmt(const Stmt* s, int d, const char* role) {
 } // namespace
 
 std::string dumpAst(const File& file, const SourceManager& sm) {
-    Dumper dumper(sm);
+    Dumper dumper(sm, file.id);
     std::string name = file.path;
     if (auto slash = name.find_last_of('/'); slash != std::string::npos)
         name = name.substr(slash + 1);

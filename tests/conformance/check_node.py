@@ -29,7 +29,7 @@ def strip_comments_and_strings(text):
 
 def main():
     args = sys.argv[1:]
-    node = args.pop(0) if args and not os.path.exists(args[0]) or (args and args[0].endswith("node")) else shutil.which("node")
+    node = args.pop(0) if args and os.path.basename(args[0]).startswith("node") else shutil.which("node")
     if not node:
         print("node not found: skipped")
         return 0

@@ -61,7 +61,8 @@ std::vector<Op> ops(const bytecode::Function& f) {
 
 size_t count(const bytecode::Function& f, Op op) {
     size_t n = 0;
-    for (Op o : ops(f)) n += o == op;
+    for (Op o : ops(f))
+        n += o == op;
     return n;
 }
 
@@ -69,7 +70,8 @@ bool hasSequence(const bytecode::Function& f, std::vector<Op> seq) {
     auto v = ops(f);
     for (size_t i = 0; i + seq.size() <= v.size(); ++i) {
         bool ok = true;
-        for (size_t j = 0; j < seq.size() && ok; ++j) ok = v[i + j] == seq[j];
+        for (size_t j = 0; j < seq.size() && ok; ++j)
+            ok = v[i + j] == seq[j];
         if (ok) return true;
     }
     return false;
@@ -349,7 +351,8 @@ const g = (x) => f({ a: x, b: 2, z: 3 })
 
 TEST_CASE("codegen: too many registers is FLOW6001") {
     std::string src = "function big() {\n";
-    for (int i = 0; i < 300; ++i) src += "  let v" + std::to_string(i) + " = " + std::to_string(i) + "\n";
+    for (int i = 0; i < 300; ++i)
+        src += "  let v" + std::to_string(i) + " = " + std::to_string(i) + "\n";
     src += "  return v0\n}\n";
     auto r = compile(src);
     CHECK(!r.c->ok());
@@ -359,7 +362,8 @@ TEST_CASE("codegen: too many registers is FLOW6001") {
 
 TEST_CASE("codegen: a forward jump past 32767 words is FLOW6004") {
     std::string src = "function big(x) {\n  let y = 0\n  if (x) {\n";
-    for (int i = 0; i < 17000; ++i) src += "    y += x * 2\n";
+    for (int i = 0; i < 17000; ++i)
+        src += "    y += x * 2\n";
     src += "  }\n  return y\n}\n";
     auto r = compile(src);
     CHECK(!r.c->ok());
@@ -367,7 +371,8 @@ TEST_CASE("codegen: a forward jump past 32767 words is FLOW6004") {
 }
 
 TEST_CASE("codegen: line table starts at pc 0 and follows statements") {
-    auto r = compileOk("function f(a) {\n  const b = a + 1\n  return g(b)\n}\nfunction g(x) { return x }\n");
+    auto r = compileOk(
+        "function f(a) {\n  const b = a + 1\n  return g(b)\n}\nfunction g(x) { return x }\n");
     auto* f = findFn(r.m(), "f");
     REQUIRE(f);
     REQUIRE(!f->lines.empty());
@@ -381,6 +386,44 @@ TEST_CASE("codegen: line table starts at pc 0 and follows statements") {
     CHECK(line3);
     // Named locals are described.
     bool hasB = false;
-    for (auto& l : f->locals) hasB |= r.m().str(l.name) == "b";
+    for (auto& l : f->locals)
+        hasB |= r.m().str(l.name) == "b";
     CHECK(hasB);
+}
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+// Every .flow of the repository that compiles without errors (goldens,
+// conformance programs, the standard library, samples) must give a module the
+// verifier accepts, and the same bytes twice.
+TEST_CASE("codegen: every compiling .flow in the tree verifies and is deterministic") {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> files;
+    for (const char* dir : {"tests/compiler", "tests/conformance", "stdlib", "samples", "bench"}) {
+        fs::path root = fs::path(FLOW_SOURCE_DIR) / dir;
+        if (!fs::exists(root)) continue;
+        for (auto& e : fs::recursive_directory_iterator(root))
+            if (e.is_regular_file() && e.path().extension() == ".flow") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    size_t compiled = 0;
+    for (auto& path : files) {
+        CompileOptions opts;
+        std::string sink;
+        auto c1 = compileFile(path.string(), opts, [&](std::string_view s) { sink += s; });
+        if (!c1->ok() || !c1->module) continue;
+        ++compiled;
+        INFO(path.string());
+        auto err = bytecode::verifyModule(*c1->module);
+        INFO((err ? err->check + ": " + err->message : std::string()));
+        CHECK(!err);
+        auto c2 = compileFile(path.string(), opts, [&](std::string_view s) { sink += s; });
+        REQUIRE(c2->module);
+        CHECK(bytecode::writeModule(*c1->module) == bytecode::writeModule(*c2->module));
+    }
+    MESSAGE("verified " << compiled << " of " << files.size() << " files");
+    CHECK(compiled > 0);
 }

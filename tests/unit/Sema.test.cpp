@@ -616,3 +616,42 @@ test "it works" {
     Src caseTypo("const x = Json.parse(\"1\")");
     CHECK(caseTypo.has("did you mean the builtin 'JSON'?"));
 }
+
+TEST_CASE("sema.src: re-exports name the original declaration") {
+    Src s(R"(
+import { limit } from "./Inputs/lib.flow"
+import * as lib from "./Inputs/lib.flow"
+export { limit as L }
+export { lib }
+)");
+    CHECK(s.has("FLOW5005]: cannot export 'lib'"));
+    auto& libEx = s.sema().exports.at(s.c->files[0]->id);
+    auto& ex = s.sema().exports.at(s.c->files.back()->id);
+    REQUIRE(ex.names.size() == 1);
+    CHECK(ex.names[0].first == "L");
+    CHECK(ex.names[0].second == libEx.find("limit"));
+    CHECK(ex.names[0].second->kind == SymbolKind::Const);
+}
+
+TEST_CASE("sema.src: broken programs give diagnostics, never a crash") {
+    const char* programs[] = {
+        "workflow w() { workflow v() { undefinedThing } }",
+        "task t(a, a) = exec()",
+        "task t() = http()",
+        "task t() = exec(\"./t\", { retry: [{ on: [1] }, 3] })",
+        "start 1",
+        "start (() => 1)()",
+        "l: l: l: for (;;) { break l }",
+        "const { a, a } = {}",
+        "for (const [x, x] of []) {}",
+        "test \"t\" { test \"u\" {} }",
+        "export { a, a }\nlet a = 1",
+        "let x = x",
+    };
+    for (const char* p : programs) {
+        std::string src = p;
+        CAPTURE(src);
+        Src s(p);
+        CHECK(s.c->diags->hasErrors());
+    }
+}

@@ -23,7 +23,7 @@ TEST_CASE("VmNativesArray: accessors") {
     expectOut(R"JS(const a = [1, 2, 3, 4, 5]
 console.log(a.slice(1, 3), a.slice(-2), a.slice(), a.concat([6, [7]], 8), a.join("-"), [1, [2, [3, null]], undefined].join(), a.at(-1), a.at(10))
 console.log([1, 2, NaN].indexOf(NaN), [1, 2, NaN].includes(NaN), [1, 2, 1].lastIndexOf(1), [1, 2, 1].indexOf(1, 1), [1, 2, 3].includes(2, 2), [-0].includes(0), [1, 2, 1].lastIndexOf(1, -2))
-console.log([1, [2, [3, [4]]]].flat(), [1, [2, [3, [4]]]].flat(Infinity), [1, 2].flatMap(x => [x, x * 2]), ["a", "b"].keys(), ["a", "b"].entries(), ["a", "b"].values())
+console.log([1, [2, [3, [4]]]].flat(), [1, [2, [3, [4]]]].flat(Infinity), [1, 2].flatMap(x => [x, x * 2]), [...["a", "b"].keys()], [...["a", "b"].entries()], [...["a", "b"].values()])
 )JS",
               R"OUT([ 2, 3 ] [ 4, 5 ] [ 1, 2, 3, 4, 5 ] [
   1,     2, 3,
@@ -31,7 +31,7 @@ console.log([1, [2, [3, [4]]]].flat(), [1, [2, [3, [4]]]].flat(Infinity), [1, 2]
   [ 7 ], 8
 ] 1-2-3-4-5 1,2,3,, 5 undefined
 -1 true 2 2 false true 0
-[ 1, 2, [ 3, [ 4 ] ] ] [ 1, 2, 3, 4 ] [ 1, 2, 2, 4 ] Object [Array Iterator] {} Object [Array Iterator] {} Object [Array Iterator] {}
+[ 1, 2, [ 3, [ 4 ] ] ] [ 1, 2, 3, 4 ] [ 1, 2, 2, 4 ] [ 0, 1 ] [ [ 0, 'a' ], [ 1, 'b' ] ] [ 'a', 'b' ]
 )OUT");
 }
 
@@ -74,15 +74,29 @@ TypeError The comparison function must be either a function or undefined
 }
 
 TEST_CASE("VmNativesArray: statics and Object") {
-    expectOut(R"JS(console.log(Array.isArray([]), Array.isArray("a"), Array.of(7), Array.from("héllo"), Array.from({length: 3}, (_, i) => i * i), Array.from([1, 2], x => x * 2), new Array(3), Array(1, 2))
+    expectOut(R"JS(console.log(Array.isArray([]), Array.isArray("a"), Array.of(7), Array.from("héllo"), Array.from({length: 3}, (_, i) => i * i), Array.from([1, 2], x => x * 2), new Array(3).length, Array(1, 2))
 const o = {b: 1, a: 2, 10: "x", 2: "y"}
 console.log(Object.keys(o), Object.values(o), Object.entries(o), Object.keys("ab"), Object.keys([4, 5]))
 console.log(Object.assign({a: 1}, {b: 2}, null, {a: 3}), Object.fromEntries([["x", 1], ["y", [2]]]), Object.hasOwn(o, "a"), Object.hasOwn(o, "toString"), Object.freeze({z: 1}))
 console.log(Object.getPrototypeOf([]) === Array.prototype, Object.create(null), Object.entries({}).length)
 )JS",
-              R"OUT(true false [ 7 ] [ 'h', 'é', 'l', 'l', 'o' ] [ 0, 1, 4 ] [ 2, 4 ] [ <3 empty items> ] [ 1, 2 ]
+              R"OUT(true false [ 7 ] [ 'h', 'é', 'l', 'l', 'o' ] [ 0, 1, 4 ] [ 2, 4 ] 3 [ 1, 2 ]
 [ '2', '10', 'b', 'a' ] [ 'y', 'x', 1, 2 ] [ [ '2', 'y' ], [ '10', 'x' ], [ 'b', 1 ], [ 'a', 2 ] ] [ '0', '1' ] [ '0', '1' ]
 { a: 3, b: 2 } { x: 1, y: [ 2 ] } true false { z: 1 }
 true [Object: null prototype] {} 0
+)OUT");
+}
+
+TEST_CASE("VmNativesArray: Function call apply bind") {
+    expectOut(R"JS(function who(greeting, punct) { return greeting + " " + this.name + punct }
+const ada = {name: "Ada"}
+console.log(who.call(ada, "hi", "!"), who.apply(ada, ["hello", "?"]), who.apply(ada), Math.max.apply(null, [1, 5, 2]))
+const bound = who.bind(ada, "hey")
+console.log(bound("."), bound.name, typeof bound, [1, 2, 3].map(Math.max.bind(null, 2)))
+console.log(Object.is(NaN, NaN), Object.is(0, -0), Object.is("a", "a"), Object.is({}, {}))
+)JS",
+              R"OUT(hi Ada! hello Ada? undefined Adaundefined 5
+hey Ada. bound who function [ NaN, NaN, NaN ]
+true false true false
 )OUT");
 }

@@ -173,3 +173,18 @@ console.log(e.name, e.message, String(e), e instanceof TypeError, e instanceof E
 TypeError bad thing TypeError: bad thing true true []
 )OUT");
 }
+
+TEST_CASE("VmNativesConsole: format specifiers and hidden length") {
+    expectOut(R"JS(console.log("%o", [1, {a: 2}], "%O")
+console.log("%s|%s|%s", "a", 1.5, [1, [2, [3]]], "rest")
+console.log("100%", "%d%%", 5)
+console.log("%i %f %d", "42.9px", "1.5e3", "abc")
+console.log("%j", {a: [1, "x"]}, "%j")
+)JS",
+              R"OUT([ 1, { a: 2 }, [length]: 2 ] %O
+a|1.5|[ 1, [Array] ] rest
+100% %d%% 5
+42 1500 NaN
+{"a":[1,"x"]} %j
+)OUT");
+}

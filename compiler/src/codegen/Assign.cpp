@@ -16,19 +16,37 @@ Op compoundOp(ast::AssignOp op, bool& hasK, Op& kop) {
     hasK = false;
     kop = Op::Nop;
     switch (op) {
-    case ast::AssignOp::Add: hasK = true, kop = Op::AddK; return Op::Add;
-    case ast::AssignOp::Sub: hasK = true, kop = Op::SubK; return Op::Sub;
-    case ast::AssignOp::Mul: hasK = true, kop = Op::MulK; return Op::Mul;
-    case ast::AssignOp::Div: hasK = true, kop = Op::DivK; return Op::Div;
-    case ast::AssignOp::Mod: hasK = true, kop = Op::ModK; return Op::Mod;
-    case ast::AssignOp::Pow: return Op::Pow;
-    case ast::AssignOp::Shl: return Op::Shl;
-    case ast::AssignOp::Shr: return Op::Shr;
-    case ast::AssignOp::UShr: return Op::UShr;
-    case ast::AssignOp::BitAnd: return Op::BitAnd;
-    case ast::AssignOp::BitOr: return Op::BitOr;
-    case ast::AssignOp::BitXor: return Op::BitXor;
-    default: return Op::Nop;
+    case ast::AssignOp::Add:
+        hasK = true, kop = Op::AddK;
+        return Op::Add;
+    case ast::AssignOp::Sub:
+        hasK = true, kop = Op::SubK;
+        return Op::Sub;
+    case ast::AssignOp::Mul:
+        hasK = true, kop = Op::MulK;
+        return Op::Mul;
+    case ast::AssignOp::Div:
+        hasK = true, kop = Op::DivK;
+        return Op::Div;
+    case ast::AssignOp::Mod:
+        hasK = true, kop = Op::ModK;
+        return Op::Mod;
+    case ast::AssignOp::Pow:
+        return Op::Pow;
+    case ast::AssignOp::Shl:
+        return Op::Shl;
+    case ast::AssignOp::Shr:
+        return Op::Shr;
+    case ast::AssignOp::UShr:
+        return Op::UShr;
+    case ast::AssignOp::BitAnd:
+        return Op::BitAnd;
+    case ast::AssignOp::BitOr:
+        return Op::BitOr;
+    case ast::AssignOp::BitXor:
+        return Op::BitXor;
+    default:
+        return Op::Nop;
     }
 }
 
@@ -70,7 +88,7 @@ uint8_t Codegen::assign(const ast::Assign& e, int want) {
             pt.obj = protect ? exprTemp(m->object.get()) : expr(m->object.get());
         } else if (auto* ix = x->as<ast::Index>()) {
             pt.obj = protect || mayWriteLocals(ix->index.get()) ? exprTemp(ix->object.get())
-                                                                 : expr(ix->object.get());
+                                                                : expr(ix->object.get());
             pt.key = protect ? exprTemp(ix->index.get()) : expr(ix->index.get());
         } else {
             internalError(x->range, "unexpected assignment target");
@@ -116,8 +134,10 @@ uint8_t Codegen::assign(const ast::Assign& e, int want) {
             b().freeTo(base);
             return uint8_t(want);
         }
-        if (result >= base) b().freeTo(result + 1u);
-        else b().freeTo(base);
+        if (result >= base)
+            b().freeTo(result + 1u);
+        else
+            b().freeTo(base);
         return result;
     };
     bool local = isName && ref.kind == VarRef::Reg;
@@ -223,8 +243,7 @@ uint8_t Codegen::update(const ast::Update& e, int want, bool valueUsed) {
     if (m) {
         obj = expr(m->object.get());
     } else if (auto* ix = target->as<ast::Index>()) {
-        obj = mayWriteLocals(ix->index.get()) ? exprTemp(ix->object.get())
-                                              : expr(ix->object.get());
+        obj = mayWriteLocals(ix->index.get()) ? exprTemp(ix->object.get()) : expr(ix->object.get());
         key = expr(ix->index.get());
     } else {
         internalError(target->range, "unexpected ++/-- target");
@@ -263,6 +282,7 @@ void Codegen::applyDefault(const Expr* init, uint8_t reg) {
 }
 
 void Codegen::bindPattern(const Pattern* p, uint8_t value) {
+    if (!p) return; // an array hole binds nothing
     uint32_t base = b().top();
     switch (p->kind) {
     case ast::NodeKind::IdentifierPattern: {
@@ -278,7 +298,7 @@ void Codegen::bindPattern(const Pattern* p, uint8_t value) {
             b().aux(b().stringConst(m->name));
         } else if (auto* ix = x->as<ast::Index>()) {
             uint8_t o = mayWriteLocals(ix->index.get()) ? exprTemp(ix->object.get())
-                                                         : expr(ix->object.get());
+                                                        : expr(ix->object.get());
             uint8_t k = expr(ix->index.get());
             b().abc(Op::SetIndex, o, k, value);
         } else {
@@ -292,7 +312,9 @@ void Codegen::bindPattern(const Pattern* p, uint8_t value) {
     case ast::NodeKind::ObjectPattern:
         bindObjectPattern(*static_cast<const ast::ObjectPattern*>(p), value);
         break;
-    default: internalError(p->range, "unexpected pattern"); break;
+    default:
+        internalError(p->range, "unexpected pattern");
+        break;
     }
     b().freeTo(base);
 }
@@ -302,10 +324,16 @@ void Codegen::bindArrayPattern(const ast::ArrayPattern& p, uint8_t value) {
     b().abc(Op::IterInit, it, value, 0);
     for (auto& el : p.elements) {
         uint8_t t = b().alloc();
+        Label next;
+        if (!el.target) { // a hole ([a, , c]): consume one value
+            b().jumpAux(Op::IterNext, t, it, next);
+            b().bind(next);
+            b().freeTo(t);
+            continue;
+        }
         // IterNext leaves r[A] alone when the iterator is done: preload
         // undefined so both paths meet at the next instruction.
         b().abc(Op::LoadUndef, t);
-        Label next;
         b().jumpAux(Op::IterNext, t, it, next);
         b().bind(next);
         applyDefault(el.init.get(), t);

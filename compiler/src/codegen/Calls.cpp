@@ -126,7 +126,8 @@ uint8_t Codegen::newExpr(const ast::New& e, int want) {
 uint8_t Codegen::start(const ast::Start& e, int want) {
     uint32_t base = b().top();
     bool later = mayWriteLocals(e.options.get());
-    for (auto& a : e.args) later = later || mayWriteLocals(a.get());
+    for (auto& a : e.args)
+        later = later || mayWriteLocals(a.get());
     uint8_t wf = later ? exprTemp(e.callee.get()) : expr(e.callee.get());
     uint8_t c = b().allocBlock(2);
     b().abc(Op::NewArray, c, std::min<size_t>(e.args.size(), 255));
@@ -163,10 +164,7 @@ uint8_t Codegen::index(const ast::Index& e, int want) {
     uint8_t o = mayWriteLocals(e.index.get()) ? exprTemp(e.object.get()) : expr(e.object.get());
     optionalCheck(e.optional, o);
     uint8_t k = expr(e.index.get());
-    uint8_t d = want >= 0   ? uint8_t(want)
-                : o >= base ? o
-                : k >= base ? k
-                            : b().alloc();
+    uint8_t d = want >= 0 ? uint8_t(want) : o >= base ? o : k >= base ? k : b().alloc();
     b().abc(Op::GetIndex, d, o, k);
     b().freeTo(want >= 0 ? base : std::max<uint32_t>(base, d + 1u));
     return d;

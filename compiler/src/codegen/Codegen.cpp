@@ -41,7 +41,8 @@ std::optional<Module> Codegen::run() {
         mv.isConst = s && s->isConstLike();
         mod_.modVars.push_back(mv);
     }
-    for (auto& file : files_) mod_.inits.push_back(compileInit(*file));
+    for (auto& file : files_)
+        mod_.inits.push_back(compileInit(*file));
     if (diags_.errorCount() != errorsBefore) return std::nullopt;
     return std::move(mod_);
 }
@@ -63,8 +64,8 @@ bool isTopLevelKind(FunctionKind k) {
 }
 } // namespace
 
-uint32_t Codegen::compileFunction(const ast::FunctionNode& fn, FunctionKind kind,
-                                  std::string name, const Expr* triggerCondition) {
+uint32_t Codegen::compileFunction(const ast::FunctionNode& fn, FunctionKind kind, std::string name,
+                                  const Expr* triggerCondition) {
     uint32_t idx = uint32_t(mod_.functions.size());
     if (idx >= kMaxFunctions && !fnLimitReported_) {
         fnLimitReported_ = true;
@@ -96,9 +97,9 @@ uint32_t Codegen::compileFunction(const ast::FunctionNode& fn, FunctionKind kind
         if (!st.parent) {
             internalError(fn.range, "a top-level function '" + name + "' captures variables");
         } else if (fn.info->captures.size() > kMaxUpvalues) {
-            diags_.report(DiagId::TooManyUpvalues, fn.range,
-                          {name.empty() ? std::string("<anonymous>") : name,
-                           std::to_string(kMaxUpvalues)});
+            diags_.report(
+                DiagId::TooManyUpvalues, fn.range,
+                {name.empty() ? std::string("<anonymous>") : name, std::to_string(kMaxUpvalues)});
         } else {
             for (const Symbol* s : fn.info->captures) {
                 UpvalueDesc d;
@@ -134,9 +135,9 @@ uint32_t Codegen::compileFunction(const ast::FunctionNode& fn, FunctionKind kind
     size_t np = fn.params.size();
     bool hasRest = fn.rest != nullptr;
     if (np + (hasRest ? 1 : 0) >= kMaxRegisters) {
-        diags_.report(DiagId::TooManyParams, fn.range,
-                      {name.empty() ? std::string("<anonymous>") : name,
-                       std::to_string(kMaxRegisters - 2)});
+        diags_.report(
+            DiagId::TooManyParams, fn.range,
+            {name.empty() ? std::string("<anonymous>") : name, std::to_string(kMaxRegisters - 2)});
         np = 0;
         hasRest = false;
     }
@@ -151,7 +152,7 @@ uint32_t Codegen::compileFunction(const ast::FunctionNode& fn, FunctionKind kind
             if (!id->symbol) return;
             if (id->symbol->captured) {
                 declareLocal(scope, id->symbol); // NewBox
-                b().abc(Op::SetBox, st.slots[id->symbol].reg, reg);
+                b().abc(Op::SetBox, st.slots.at(id->symbol).reg, reg);
             } else {
                 st.slots[id->symbol] = Slot{reg, false};
                 scope.symbols.push_back(id->symbol);
@@ -259,7 +260,8 @@ void Codegen::topLevel(const Stmt& s) {
         TaskDecl d;
         d.name = mod_.intern(t.name);
         d.kind = t.kind == "http" ? TaskKind::Http : TaskKind::Exec;
-        for (auto& p : t.params) d.params.push_back(mod_.intern(p->name));
+        for (auto& p : t.params)
+            d.params.push_back(mod_.intern(p->name));
         d.method = mod_.intern(t.method);
         d.target = mod_.intern(t.target);
         d.optionsJson = mod_.intern(t.optionsJson);
@@ -291,7 +293,8 @@ void Codegen::topLevel(const Stmt& s) {
         mod_.tests.push_back(d);
         break;
     }
-    default: break;
+    default:
+        break;
     }
 }
 

@@ -45,7 +45,7 @@ struct ControlEntry {
     std::vector<std::string> labels; // Loop/Breakable: the labels naming it
     bool unlabeledBreak = false;     // loops and switch accept a plain `break`
     Label* breakLabel = nullptr;
-    Label* continueLabel = nullptr; // Loop; bound = reached with JumpBack
+    Label* continueLabel = nullptr;        // Loop; bound = reached with JumpBack
     const ast::Block* finalizer = nullptr; // Finally
     // Handler: the pc ranges the handler covers. A range is suspended while
     // code that leaves the try (an inlined finally, the exit jump) is emitted.
@@ -70,7 +70,7 @@ struct FnState {
     uint32_t file = 0;
     std::unordered_map<const Symbol*, Slot> slots; // lookup only
     std::vector<ControlEntry*> control;
-    std::vector<Label*> chainExits; // optional chains being compiled
+    std::vector<Label*> chainExits;         // optional chains being compiled
     std::vector<std::string> pendingLabels; // labels for the next loop/statement
 };
 

@@ -67,13 +67,25 @@ void Codegen::condJump(const Expr* e, bool jumpIf, Label& target) {
                 const Expr* x = kr ? bin->lhs.get() : bin->rhs.get();
                 double k = kr ? *kr : *kl;
                 BO o = op;
-                if (!kr) o = op == BO::Lt ? BO::Gt : op == BO::Le ? BO::Ge : op == BO::Gt ? BO::Lt : BO::Le;
+                if (!kr)
+                    o = op == BO::Lt   ? BO::Gt
+                        : op == BO::Le ? BO::Ge
+                        : op == BO::Gt ? BO::Lt
+                                       : BO::Le;
                 Op jop;
                 switch (o) {
-                case BO::Lt: jop = jumpIf ? Op::JumpIfLtK : Op::JumpIfNotLtK; break;
-                case BO::Le: jop = jumpIf ? Op::JumpIfLeK : Op::JumpIfNotLeK; break;
-                case BO::Gt: jop = jumpIf ? Op::JumpIfGtK : Op::JumpIfNotGtK; break;
-                default: jop = jumpIf ? Op::JumpIfGeK : Op::JumpIfNotGeK; break;
+                case BO::Lt:
+                    jop = jumpIf ? Op::JumpIfLtK : Op::JumpIfNotLtK;
+                    break;
+                case BO::Le:
+                    jop = jumpIf ? Op::JumpIfLeK : Op::JumpIfNotLeK;
+                    break;
+                case BO::Gt:
+                    jop = jumpIf ? Op::JumpIfGtK : Op::JumpIfNotGtK;
+                    break;
+                default:
+                    jop = jumpIf ? Op::JumpIfGeK : Op::JumpIfNotGeK;
+                    break;
                 }
                 uint8_t r = expr(x);
                 at(*e);
@@ -81,8 +93,8 @@ void Codegen::condJump(const Expr* e, bool jumpIf, Label& target) {
                 b().freeTo(base);
                 return;
             }
-            uint8_t l = mayWriteLocals(bin->rhs.get()) ? exprTemp(bin->lhs.get())
-                                                        : expr(bin->lhs.get());
+            uint8_t l =
+                mayWriteLocals(bin->rhs.get()) ? exprTemp(bin->lhs.get()) : expr(bin->lhs.get());
             uint8_t r = expr(bin->rhs.get());
             // a > b is b < a (same NaN behaviour); Not* keeps NaN correct.
             bool swap = op == BO::Gt || op == BO::Ge;
@@ -110,8 +122,8 @@ void Codegen::condJump(const Expr* e, bool jumpIf, Label& target) {
                 b().freeTo(base);
                 return;
             }
-            uint8_t l = mayWriteLocals(bin->rhs.get()) ? exprTemp(bin->lhs.get())
-                                                        : expr(bin->lhs.get());
+            uint8_t l =
+                mayWriteLocals(bin->rhs.get()) ? exprTemp(bin->lhs.get()) : expr(bin->lhs.get());
             uint8_t r = expr(bin->rhs.get());
             b().jumpAux(wantEq ? Op::JumpIfEq : Op::JumpIfNotEq, l, r, target);
             b().freeTo(base);
@@ -141,7 +153,9 @@ ControlEntry Codegen::loopEntry(Label& brk, Label& cont) {
     return e;
 }
 
-void Codegen::openSegment(ControlEntry& h) { h.openStart = b().pc(); }
+void Codegen::openSegment(ControlEntry& h) {
+    h.openStart = b().pc();
+}
 
 void Codegen::closeSegment(ControlEntry& h) {
     if (h.openStart < 0) return;
@@ -151,7 +165,8 @@ void Codegen::closeSegment(ControlEntry& h) {
 
 void Codegen::emitHandlers(ControlEntry& h, uint32_t handlerPc, uint8_t reg) {
     closeSegment(h);
-    for (auto& [s, e] : h.segments) b().fn.handlers.push_back({s, e, handlerPc, reg});
+    for (auto& [s, e] : h.segments)
+        b().fn.handlers.push_back({s, e, handlerPc, reg});
     h.segments.clear();
 }
 
@@ -176,7 +191,8 @@ void Codegen::leaveTo(size_t keep, const std::function<void()>& exit) {
     }
     // A finally that returns or throws itself overrides the exit.
     if (!b().lastIsTerminator()) exit();
-    for (ControlEntry* c : suspended) openSegment(*c);
+    for (ControlEntry* c : suspended)
+        openSegment(*c);
 }
 
 void Codegen::breakStmt(const ast::Break& s) {
@@ -184,9 +200,9 @@ void Codegen::breakStmt(const ast::Break& s) {
     for (size_t i = ctl.size(); i-- > 0;) {
         ControlEntry* c = ctl[i];
         if (c->kind != ControlEntry::Loop && c->kind != ControlEntry::Breakable) continue;
-        bool match = s.label.empty()
-                         ? c->unlabeledBreak
-                         : std::find(c->labels.begin(), c->labels.end(), s.label) != c->labels.end();
+        bool match = s.label.empty() ? c->unlabeledBreak
+                                     : std::find(c->labels.begin(), c->labels.end(), s.label) !=
+                                           c->labels.end();
         if (!match) continue;
         Label* target = c->breakLabel;
         leaveTo(i + 1, [&] { b().jump(Op::Jump, 0, *target); });
@@ -245,8 +261,10 @@ void Codegen::switchStmt(const ast::Switch& s) {
     // One scope for the whole switch body, as in JS.
     Scope sc;
     openScope(sc);
-    for (auto& c : s.cases) declareStatements(sc, c.body);
-    for (auto& c : s.cases) hoistFunctions(c.body);
+    for (auto& c : s.cases)
+        declareStatements(sc, c.body);
+    for (auto& c : s.cases)
+        hoistFunctions(c.body);
     std::vector<Label> cases(s.cases.size());
     int defaultIndex = -1;
     for (size_t i = 0; i < s.cases.size(); ++i) {
@@ -331,13 +349,17 @@ void Codegen::tryStmt(const ast::Try& s) {
         auto* ip = param ? param->as<ast::IdentifierPattern>() : nullptr;
         uint8_t exc;
         enterFinallyRegion();
-        if (ip && ip->symbol && !ip->symbol->captured) {
+        VarRef direct;
+        if (ip && ip->symbol) {
             declareLocal(cs, ip->symbol);
-            exc = f_->slots[ip->symbol].reg;
+            direct = resolve(ip->symbol, ip->range);
+        }
+        if (direct.kind == VarRef::Reg) {
+            exc = uint8_t(direct.index); // the VM stores the exception in e itself
         } else {
             exc = b().alloc();
             if (param) {
-                declarePattern(cs, param);
+                if (!ip) declarePattern(cs, param); // a name was declared above
                 bindPattern(param, exc);
             }
         }

@@ -48,8 +48,10 @@ void Codegen::effect(const Expr* e) {
     case NodeKind::DurationLit:
     case NodeKind::BoolLit:
     case NodeKind::NullLit:
-    case NodeKind::Function: return; // no effect to keep (`void 0`, `0;`)
-    default: break;
+    case NodeKind::Function:
+        return; // no effect to keep (`void 0`, `0;`)
+    default:
+        break;
     }
     uint32_t t = b().top();
     if (auto* u = e->as<ast::Update>())
@@ -63,7 +65,8 @@ bool Codegen::mayWriteLocals(const Expr* e) {
     if (!e) return false;
     switch (e->kind) {
     case NodeKind::Assign:
-    case NodeKind::Update: return true;
+    case NodeKind::Update:
+        return true;
     case NodeKind::NumberLit:
     case NodeKind::StringLit:
     case NodeKind::DurationLit:
@@ -71,7 +74,8 @@ bool Codegen::mayWriteLocals(const Expr* e) {
     case NodeKind::NullLit:
     case NodeKind::Identifier:
     case NodeKind::This:
-    case NodeKind::Function: return false; // a closure can only write cells
+    case NodeKind::Function:
+        return false; // a closure can only write cells
     case NodeKind::TemplateLit:
         for (auto& x : static_cast<const ast::TemplateLit*>(e)->exprs)
             if (mayWriteLocals(x.get())) return true;
@@ -84,7 +88,8 @@ bool Codegen::mayWriteLocals(const Expr* e) {
         for (auto& p : static_cast<const ast::ObjectLit*>(e)->props)
             if (mayWriteLocals(p.computedKey.get()) || mayWriteLocals(p.value.get())) return true;
         return false;
-    case NodeKind::Unary: return mayWriteLocals(static_cast<const ast::Unary*>(e)->operand.get());
+    case NodeKind::Unary:
+        return mayWriteLocals(static_cast<const ast::Unary*>(e)->operand.get());
     case NodeKind::Binary: {
         auto* x = static_cast<const ast::Binary*>(e);
         return mayWriteLocals(x->lhs.get()) || mayWriteLocals(x->rhs.get());
@@ -123,16 +128,20 @@ bool Codegen::mayWriteLocals(const Expr* e) {
             if (mayWriteLocals(a.get())) return true;
         return false;
     }
-    case NodeKind::Member: return mayWriteLocals(static_cast<const ast::Member*>(e)->object.get());
+    case NodeKind::Member:
+        return mayWriteLocals(static_cast<const ast::Member*>(e)->object.get());
     case NodeKind::Index: {
         auto* x = static_cast<const ast::Index*>(e);
         return mayWriteLocals(x->object.get()) || mayWriteLocals(x->index.get());
     }
     case NodeKind::OptionalChain:
         return mayWriteLocals(static_cast<const ast::OptionalChain*>(e)->expr.get());
-    case NodeKind::Await: return mayWriteLocals(static_cast<const ast::Await*>(e)->expr.get());
-    case NodeKind::Spread: return mayWriteLocals(static_cast<const ast::Spread*>(e)->expr.get());
-    default: return true;
+    case NodeKind::Await:
+        return mayWriteLocals(static_cast<const ast::Await*>(e)->expr.get());
+    case NodeKind::Spread:
+        return mayWriteLocals(static_cast<const ast::Spread*>(e)->expr.get());
+    default:
+        return true;
     }
 }
 
@@ -157,8 +166,10 @@ bool Codegen::writesTargetLate(const Expr* e) {
     case NodeKind::Member:
     case NodeKind::Index:
     case NodeKind::Await:
-    case NodeKind::Start: return true;
-    default: return false;
+    case NodeKind::Start:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -212,9 +223,12 @@ uint8_t Codegen::expr(const Expr* e, int want) {
         }
         return loadRef(resolveIdentifier(*id), want);
     }
-    case NodeKind::TemplateLit: return templ(*static_cast<const ast::TemplateLit*>(e), want);
-    case NodeKind::ArrayLit: return arrayLit(*static_cast<const ast::ArrayLit*>(e), want);
-    case NodeKind::ObjectLit: return objectLit(*static_cast<const ast::ObjectLit*>(e), want);
+    case NodeKind::TemplateLit:
+        return templ(*static_cast<const ast::TemplateLit*>(e), want);
+    case NodeKind::ArrayLit:
+        return arrayLit(*static_cast<const ast::ArrayLit*>(e), want);
+    case NodeKind::ObjectLit:
+        return objectLit(*static_cast<const ast::ObjectLit*>(e), want);
     case NodeKind::Function: {
         auto* fe = static_cast<const ast::FunctionExpr*>(e);
         uint8_t d = dest(want);
@@ -224,10 +238,14 @@ uint8_t Codegen::expr(const Expr* e, int want) {
         emitClosure(*fe->fn, k, d);
         return d;
     }
-    case NodeKind::Unary: return unary(*static_cast<const ast::Unary*>(e), want);
-    case NodeKind::Update: return update(*static_cast<const ast::Update*>(e), want, true);
-    case NodeKind::Binary: return binary(*static_cast<const ast::Binary*>(e), want);
-    case NodeKind::Logical: return logical(*static_cast<const ast::Logical*>(e), want);
+    case NodeKind::Unary:
+        return unary(*static_cast<const ast::Unary*>(e), want);
+    case NodeKind::Update:
+        return update(*static_cast<const ast::Update*>(e), want, true);
+    case NodeKind::Binary:
+        return binary(*static_cast<const ast::Binary*>(e), want);
+    case NodeKind::Logical:
+        return logical(*static_cast<const ast::Logical*>(e), want);
     case NodeKind::Conditional: {
         auto* c = static_cast<const ast::Conditional*>(e);
         uint8_t d = dest(want);
@@ -244,10 +262,12 @@ uint8_t Codegen::expr(const Expr* e, int want) {
         b().bind(end);
         return d;
     }
-    case NodeKind::Assign: return assign(*static_cast<const ast::Assign*>(e), want);
+    case NodeKind::Assign:
+        return assign(*static_cast<const ast::Assign*>(e), want);
     case NodeKind::Sequence: {
         auto* s = static_cast<const ast::Sequence*>(e);
-        for (size_t i = 0; i + 1 < s->exprs.size(); ++i) effect(s->exprs[i].get());
+        for (size_t i = 0; i + 1 < s->exprs.size(); ++i)
+            effect(s->exprs[i].get());
         if (s->exprs.empty()) {
             uint8_t d = dest(want);
             b().abc(Op::LoadUndef, d);
@@ -255,13 +275,18 @@ uint8_t Codegen::expr(const Expr* e, int want) {
         }
         return expr(s->exprs.back().get(), want);
     }
-    case NodeKind::Call: return call(*static_cast<const ast::Call*>(e), want);
-    case NodeKind::New: return newExpr(*static_cast<const ast::New*>(e), want);
-    case NodeKind::Member: return member(*static_cast<const ast::Member*>(e), want);
-    case NodeKind::Index: return index(*static_cast<const ast::Index*>(e), want);
+    case NodeKind::Call:
+        return call(*static_cast<const ast::Call*>(e), want);
+    case NodeKind::New:
+        return newExpr(*static_cast<const ast::New*>(e), want);
+    case NodeKind::Member:
+        return member(*static_cast<const ast::Member*>(e), want);
+    case NodeKind::Index:
+        return index(*static_cast<const ast::Index*>(e), want);
     case NodeKind::OptionalChain:
         return optionalChain(*static_cast<const ast::OptionalChain*>(e), want);
-    case NodeKind::Start: return start(*static_cast<const ast::Start*>(e), want);
+    case NodeKind::Start:
+        return start(*static_cast<const ast::Start*>(e), want);
     case NodeKind::Await: {
         auto* a = static_cast<const ast::Await*>(e);
         uint32_t base = b().top();
@@ -310,7 +335,7 @@ uint8_t Codegen::unary(const ast::Unary& e, int want) {
         }
         if (auto* ix = target->as<ast::Index>()) {
             uint8_t o = mayWriteLocals(ix->index.get()) ? exprTemp(ix->object.get())
-                                                         : expr(ix->object.get());
+                                                        : expr(ix->object.get());
             uint8_t k = expr(ix->index.get());
             uint8_t d = dest(want);
             b().abc(Op::DelIndex, d, o, k);
@@ -324,12 +349,23 @@ uint8_t Codegen::unary(const ast::Unary& e, int want) {
     }
     Op op = Op::Neg;
     switch (e.op) {
-    case ast::UnaryOp::Neg: op = Op::Neg; break;
-    case ast::UnaryOp::Plus: op = Op::Plus; break;
-    case ast::UnaryOp::Not: op = Op::Not; break;
-    case ast::UnaryOp::BitNot: op = Op::BitNot; break;
-    case ast::UnaryOp::TypeOf: op = Op::TypeOf; break;
-    default: break;
+    case ast::UnaryOp::Neg:
+        op = Op::Neg;
+        break;
+    case ast::UnaryOp::Plus:
+        op = Op::Plus;
+        break;
+    case ast::UnaryOp::Not:
+        op = Op::Not;
+        break;
+    case ast::UnaryOp::BitNot:
+        op = Op::BitNot;
+        break;
+    case ast::UnaryOp::TypeOf:
+        op = Op::TypeOf;
+        break;
+    default:
+        break;
     }
     uint8_t src = expr(e.operand.get());
     uint8_t d = want >= 0 ? uint8_t(want) : (src >= base ? src : b().alloc());
@@ -341,28 +377,50 @@ uint8_t Codegen::unary(const ast::Unary& e, int want) {
 namespace {
 Op binaryOp(ast::BinaryOp op) {
     switch (op) {
-    case ast::BinaryOp::Add: return Op::Add;
-    case ast::BinaryOp::Sub: return Op::Sub;
-    case ast::BinaryOp::Mul: return Op::Mul;
-    case ast::BinaryOp::Div: return Op::Div;
-    case ast::BinaryOp::Mod: return Op::Mod;
-    case ast::BinaryOp::Pow: return Op::Pow;
-    case ast::BinaryOp::Shl: return Op::Shl;
-    case ast::BinaryOp::Shr: return Op::Shr;
-    case ast::BinaryOp::UShr: return Op::UShr;
-    case ast::BinaryOp::BitAnd: return Op::BitAnd;
-    case ast::BinaryOp::BitOr: return Op::BitOr;
-    case ast::BinaryOp::BitXor: return Op::BitXor;
-    case ast::BinaryOp::Eq: return Op::Eq;
-    case ast::BinaryOp::Ne: return Op::Ne;
-    case ast::BinaryOp::StrictEq: return Op::StrictEq;
-    case ast::BinaryOp::StrictNe: return Op::StrictNe;
-    case ast::BinaryOp::Lt: return Op::Lt;
-    case ast::BinaryOp::Le: return Op::Le;
-    case ast::BinaryOp::Gt: return Op::Gt;
-    case ast::BinaryOp::Ge: return Op::Ge;
-    case ast::BinaryOp::In: return Op::In;
-    case ast::BinaryOp::InstanceOf: return Op::InstanceOf;
+    case ast::BinaryOp::Add:
+        return Op::Add;
+    case ast::BinaryOp::Sub:
+        return Op::Sub;
+    case ast::BinaryOp::Mul:
+        return Op::Mul;
+    case ast::BinaryOp::Div:
+        return Op::Div;
+    case ast::BinaryOp::Mod:
+        return Op::Mod;
+    case ast::BinaryOp::Pow:
+        return Op::Pow;
+    case ast::BinaryOp::Shl:
+        return Op::Shl;
+    case ast::BinaryOp::Shr:
+        return Op::Shr;
+    case ast::BinaryOp::UShr:
+        return Op::UShr;
+    case ast::BinaryOp::BitAnd:
+        return Op::BitAnd;
+    case ast::BinaryOp::BitOr:
+        return Op::BitOr;
+    case ast::BinaryOp::BitXor:
+        return Op::BitXor;
+    case ast::BinaryOp::Eq:
+        return Op::Eq;
+    case ast::BinaryOp::Ne:
+        return Op::Ne;
+    case ast::BinaryOp::StrictEq:
+        return Op::StrictEq;
+    case ast::BinaryOp::StrictNe:
+        return Op::StrictNe;
+    case ast::BinaryOp::Lt:
+        return Op::Lt;
+    case ast::BinaryOp::Le:
+        return Op::Le;
+    case ast::BinaryOp::Gt:
+        return Op::Gt;
+    case ast::BinaryOp::Ge:
+        return Op::Ge;
+    case ast::BinaryOp::In:
+        return Op::In;
+    case ast::BinaryOp::InstanceOf:
+        return Op::InstanceOf;
     }
     return Op::Add;
 }
@@ -370,12 +428,18 @@ Op binaryOp(ast::BinaryOp op) {
 // The K form of an arithmetic op, or Nop.
 Op binaryKOp(ast::BinaryOp op) {
     switch (op) {
-    case ast::BinaryOp::Add: return Op::AddK;
-    case ast::BinaryOp::Sub: return Op::SubK;
-    case ast::BinaryOp::Mul: return Op::MulK;
-    case ast::BinaryOp::Div: return Op::DivK;
-    case ast::BinaryOp::Mod: return Op::ModK;
-    default: return Op::Nop;
+    case ast::BinaryOp::Add:
+        return Op::AddK;
+    case ast::BinaryOp::Sub:
+        return Op::SubK;
+    case ast::BinaryOp::Mul:
+        return Op::MulK;
+    case ast::BinaryOp::Div:
+        return Op::DivK;
+    case ast::BinaryOp::Mod:
+        return Op::ModK;
+    default:
+        return Op::Nop;
     }
 }
 } // namespace
@@ -397,10 +461,7 @@ uint8_t Codegen::binary(const ast::Binary& e, int want) {
     }
     uint8_t l = mayWriteLocals(e.rhs.get()) ? exprTemp(e.lhs.get()) : expr(e.lhs.get());
     uint8_t r = expr(e.rhs.get());
-    uint8_t d = want >= 0  ? uint8_t(want)
-                : l >= base ? l
-                : r >= base ? r
-                            : b().alloc();
+    uint8_t d = want >= 0 ? uint8_t(want) : l >= base ? l : r >= base ? r : b().alloc();
     b().abc(binaryOp(e.op), d, l, r);
     b().freeTo(want >= 0 ? base : std::max<uint32_t>(base, d + 1u));
     return d;
@@ -425,7 +486,8 @@ uint8_t Codegen::logical(const ast::Logical& e, int want) {
 uint8_t Codegen::templ(const ast::TemplateLit& e, int want) {
     if (e.exprs.empty()) {
         std::string s;
-        for (auto& q : e.quasis) s += q;
+        for (auto& q : e.quasis)
+            s += q;
         uint8_t d = dest(want);
         loadString(s, d);
         return d;
@@ -454,7 +516,11 @@ uint8_t Codegen::templ(const ast::TemplateLit& e, int want) {
 void Codegen::appendElements(uint8_t arr, const std::vector<ast::ExprPtr>& elems) {
     for (auto& el : elems) {
         uint32_t t = b().top();
-        if (auto* sp = el->as<ast::Spread>()) {
+        if (!el) { // defensive: holes are rejected by the parser today
+            uint8_t v = b().alloc();
+            b().abc(Op::LoadUndef, v);
+            b().abc(Op::Append, arr, v);
+        } else if (auto* sp = el->as<ast::Spread>()) {
             uint8_t v = expr(sp->expr.get());
             b().abc(Op::AppendSpread, arr, v);
         } else {
@@ -482,7 +548,7 @@ uint8_t Codegen::objectLit(const ast::ObjectLit& e, int want) {
             b().abc(Op::CopyProps, d, v);
         } else if (p.computedKey) {
             uint8_t k = mayWriteLocals(p.value.get()) ? exprTemp(p.computedKey.get())
-                                                       : expr(p.computedKey.get());
+                                                      : expr(p.computedKey.get());
             uint8_t v = expr(p.value.get());
             b().abc(Op::SetIndex, d, k, v);
         } else {

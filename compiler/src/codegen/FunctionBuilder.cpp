@@ -30,8 +30,7 @@ void FunctionBuilder::emitWord(uint32_t w, bool term) {
 }
 
 void FunctionBuilder::abc(Op op, uint32_t a, uint32_t b, uint32_t c) {
-    emitWord(encodeABC(op, uint8_t(a), uint8_t(b), uint8_t(c)),
-             (opInfo(op).flags & F_TERM) != 0);
+    emitWord(encodeABC(op, uint8_t(a), uint8_t(b), uint8_t(c)), (opInfo(op).flags & F_TERM) != 0);
 }
 
 void FunctionBuilder::ad(Op op, uint32_t a, uint32_t d) {
@@ -120,7 +119,9 @@ uint32_t FunctionBuilder::stringConst(const std::string& s) {
     return idx;
 }
 
-uint8_t FunctionBuilder::alloc() { return allocBlock(1); }
+uint8_t FunctionBuilder::alloc() {
+    return allocBlock(1);
+}
 
 uint8_t FunctionBuilder::allocBlock(uint32_t n) {
     uint32_t first = top_;
@@ -148,8 +149,8 @@ void FunctionBuilder::addLocal(const std::string& name, uint8_t reg, uint32_t st
 void FunctionBuilder::limitError(DiagId id, uint32_t limit, bool& reported) {
     if (reported) return;
     reported = true;
-    diags_.report(id, range_, {name_.empty() ? std::string("<anonymous>") : name_,
-                               std::to_string(limit)});
+    diags_.report(id, range_,
+                  {name_.empty() ? std::string("<anonymous>") : name_, std::to_string(limit)});
 }
 
 Function FunctionBuilder::finish() {

@@ -12,7 +12,8 @@ using namespace bytecode;
 using ast::NodeKind;
 
 void Codegen::stmts(const std::vector<ast::StmtPtr>& list) {
-    for (auto& s : list) stmt(s.get());
+    for (auto& s : list)
+        stmt(s.get());
 }
 
 void Codegen::blockScoped(const std::vector<ast::StmtPtr>& list) {
@@ -33,8 +34,7 @@ void Codegen::body(const Stmt* s) {
 
 void Codegen::stmt(const Stmt* s) {
     uint32_t t = b().top();
-    if (s->kind != NodeKind::Block && s->kind != NodeKind::Empty &&
-        s->kind != NodeKind::Labeled)
+    if (s->kind != NodeKind::Block && s->kind != NodeKind::Empty && s->kind != NodeKind::Labeled)
         at(*s);
     // A label applies only to the statement right after it: loops take it
     // (loopEntry), a labeled block makes its own entry (labeled()).
@@ -43,38 +43,73 @@ void Codegen::stmt(const Stmt* s) {
                   s->kind == NodeKind::DoWhile;
     if (!isLoop && s->kind != NodeKind::Labeled) f_->pendingLabels.clear();
     switch (s->kind) {
-    case NodeKind::VarDecl: varDecl(*static_cast<const ast::VarDecl*>(s)); break;
-    case NodeKind::FunctionDecl: break; // hoisted to the start of its block
-    case NodeKind::Return: returnStmt(*static_cast<const ast::Return*>(s)); break;
-    case NodeKind::If: ifStmt(*static_cast<const ast::If*>(s)); break;
-    case NodeKind::For: forStmt(*static_cast<const ast::For*>(s)); break;
-    case NodeKind::ForOf: forEach(*static_cast<const ast::ForOf*>(s), false); break;
-    case NodeKind::ForIn: forEach(*static_cast<const ast::ForIn*>(s), true); break;
-    case NodeKind::While: whileStmt(*static_cast<const ast::While*>(s)); break;
-    case NodeKind::DoWhile: doWhile(*static_cast<const ast::DoWhile*>(s)); break;
-    case NodeKind::Break: breakStmt(*static_cast<const ast::Break*>(s)); break;
-    case NodeKind::Continue: continueStmt(*static_cast<const ast::Continue*>(s)); break;
+    case NodeKind::VarDecl:
+        varDecl(*static_cast<const ast::VarDecl*>(s));
+        break;
+    case NodeKind::FunctionDecl:
+        break; // hoisted to the start of its block
+    case NodeKind::Return:
+        returnStmt(*static_cast<const ast::Return*>(s));
+        break;
+    case NodeKind::If:
+        ifStmt(*static_cast<const ast::If*>(s));
+        break;
+    case NodeKind::For:
+        forStmt(*static_cast<const ast::For*>(s));
+        break;
+    case NodeKind::ForOf:
+        forEach(*static_cast<const ast::ForOf*>(s), false);
+        break;
+    case NodeKind::ForIn:
+        forEach(*static_cast<const ast::ForIn*>(s), true);
+        break;
+    case NodeKind::While:
+        whileStmt(*static_cast<const ast::While*>(s));
+        break;
+    case NodeKind::DoWhile:
+        doWhile(*static_cast<const ast::DoWhile*>(s));
+        break;
+    case NodeKind::Break:
+        breakStmt(*static_cast<const ast::Break*>(s));
+        break;
+    case NodeKind::Continue:
+        continueStmt(*static_cast<const ast::Continue*>(s));
+        break;
     case NodeKind::Throw: {
         uint8_t v = expr(static_cast<const ast::Throw*>(s)->value.get());
         at(*s);
         b().abc(Op::Throw, v);
         break;
     }
-    case NodeKind::Try: tryStmt(*static_cast<const ast::Try*>(s)); break;
-    case NodeKind::Switch: switchStmt(*static_cast<const ast::Switch*>(s)); break;
-    case NodeKind::Labeled: labeled(*static_cast<const ast::Labeled*>(s)); break;
-    case NodeKind::Block: blockScoped(static_cast<const ast::Block*>(s)->body); break;
-    case NodeKind::ExprStmt: effect(static_cast<const ast::ExprStmt*>(s)->expr.get()); break;
-    case NodeKind::Empty: break;
+    case NodeKind::Try:
+        tryStmt(*static_cast<const ast::Try*>(s));
+        break;
+    case NodeKind::Switch:
+        switchStmt(*static_cast<const ast::Switch*>(s));
+        break;
+    case NodeKind::Labeled:
+        labeled(*static_cast<const ast::Labeled*>(s));
+        break;
+    case NodeKind::Block:
+        blockScoped(static_cast<const ast::Block*>(s)->body);
+        break;
+    case NodeKind::ExprStmt:
+        effect(static_cast<const ast::ExprStmt*>(s)->expr.get());
+        break;
+    case NodeKind::Empty:
+        break;
     case NodeKind::Workflow:
     case NodeKind::Task:
     case NodeKind::Trigger:
-    case NodeKind::Test: topLevel(*s); break;
+    case NodeKind::Test:
+        topLevel(*s);
+        break;
     case NodeKind::Import:
-    case NodeKind::ExportList: break; // resolved by sema; nothing runs
+    case NodeKind::ExportList:
+        break; // resolved by sema; nothing runs
     default:
-        internalError(s->range, std::string("unexpected ") + ast::nodeKindName(s->kind) +
-                                    " statement");
+        internalError(s->range,
+                      std::string("unexpected ") + ast::nodeKindName(s->kind) + " statement");
         break;
     }
     b().freeTo(t);
@@ -169,7 +204,8 @@ void Codegen::forStmt(const ast::For& s) {
     if (s.init) {
         if (auto* vd = s.init->as<ast::VarDecl>()) {
             size_t first = head.symbols.size();
-            for (auto& d : vd->decls) declarePattern(head, d.target.get());
+            for (auto& d : vd->decls)
+                declarePattern(head, d.target.get());
             for (size_t i = first; i < head.symbols.size(); ++i)
                 if (head.symbols[i]->captured) perIteration.push_back(head.symbols[i]);
         }
@@ -231,7 +267,8 @@ void Codegen::forEach(const ast::ForEachBase& s, bool keys) {
     uint8_t val = direct >= 0 ? uint8_t(direct) : b().alloc();
     b().bind(top);
     b().jumpAux(Op::IterNext, val, it, exit);
-    for (const Symbol* sym : fresh) b().abc(Op::NewBox, f_->slots[sym].reg);
+    for (const Symbol* sym : fresh)
+        b().abc(Op::NewBox, f_->slots[sym].reg);
     if (direct < 0) bindPattern(s.target.get(), val);
     pushControl(loop);
     body(s.body.get());

@@ -50,11 +50,21 @@ uint8_t Codegen::loadRef(const VarRef& ref, int want) {
     }
     uint8_t d = dest(want);
     switch (ref.kind) {
-    case VarRef::Box: b().abc(Op::GetBox, d, ref.index); break;
-    case VarRef::Upval: b().abc(Op::GetUpval, d, ref.index); break;
-    case VarRef::ModVar: b().ad(Op::GetModVar, d, ref.index); break;
-    case VarRef::Builtin: b().ad(Op::GetBuiltin, d, ref.index); break;
-    default: b().abc(Op::LoadUndef, d); break;
+    case VarRef::Box:
+        b().abc(Op::GetBox, d, ref.index);
+        break;
+    case VarRef::Upval:
+        b().abc(Op::GetUpval, d, ref.index);
+        break;
+    case VarRef::ModVar:
+        b().ad(Op::GetModVar, d, ref.index);
+        break;
+    case VarRef::Builtin:
+        b().ad(Op::GetBuiltin, d, ref.index);
+        break;
+    default:
+        b().abc(Op::LoadUndef, d);
+        break;
     }
     return d;
 }
@@ -64,10 +74,17 @@ void Codegen::storeRef(const VarRef& ref, uint8_t src) {
     case VarRef::Reg:
         if (ref.index != src) b().abc(Op::Move, ref.index, src);
         break;
-    case VarRef::Box: b().abc(Op::SetBox, ref.index, src); break;
-    case VarRef::Upval: b().abc(Op::SetUpval, src, ref.index); break;
-    case VarRef::ModVar: b().ad(Op::SetModVar, src, ref.index); break;
-    default: break; // builtins/undefined are not assignable: sema reported it
+    case VarRef::Box:
+        b().abc(Op::SetBox, ref.index, src);
+        break;
+    case VarRef::Upval:
+        b().abc(Op::SetUpval, src, ref.index);
+        break;
+    case VarRef::ModVar:
+        b().ad(Op::SetModVar, src, ref.index);
+        break;
+    default:
+        break; // builtins/undefined are not assignable: sema reported it
     }
 }
 
@@ -95,24 +112,28 @@ void Codegen::declarePattern(Scope& scope, const Pattern* p, bool newBox) {
         break;
     case ast::NodeKind::ArrayPattern: {
         auto* ap = static_cast<const ast::ArrayPattern*>(p);
-        for (auto& el : ap->elements) declarePattern(scope, el.target.get(), newBox);
+        for (auto& el : ap->elements)
+            declarePattern(scope, el.target.get(), newBox);
         declarePattern(scope, ap->rest.get(), newBox);
         break;
     }
     case ast::NodeKind::ObjectPattern: {
         auto* op = static_cast<const ast::ObjectPattern*>(p);
-        for (auto& prop : op->props) declarePattern(scope, prop.value.target.get(), newBox);
+        for (auto& prop : op->props)
+            declarePattern(scope, prop.value.target.get(), newBox);
         declarePattern(scope, op->rest.get(), newBox);
         break;
     }
-    default: break; // ExprPattern declares nothing
+    default:
+        break; // ExprPattern declares nothing
     }
 }
 
 void Codegen::declareStatements(Scope& scope, const std::vector<ast::StmtPtr>& list) {
     for (auto& s : list) {
         if (auto* vd = s->as<ast::VarDecl>()) {
-            for (auto& d : vd->decls) declarePattern(scope, d.target.get());
+            for (auto& d : vd->decls)
+                declarePattern(scope, d.target.get());
         } else if (auto* fd = s->as<ast::FunctionDecl>()) {
             declareLocal(scope, fd->symbol);
         }

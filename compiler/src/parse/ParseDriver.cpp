@@ -134,8 +134,10 @@ public:
             auto* ctx = parser->getContext();
             wantsEos = ctx && ctx->getRuleIndex() == FlowParser::RuleEos;
             std::vector<std::string> names;
+            bool onlyEof = set.size() == 1;
             for (ssize_t t : set.toList()) {
                 if (t == FlowParser::LineTerminator) continue;
+                if (t == ssize_t(antlr4::Token::EOF) && !onlyEof) continue;
                 names.push_back(tokenName(size_t(t), parser->getVocabulary()));
             }
             nExpected = names.size();
@@ -240,6 +242,19 @@ public:
             case FlowParser::RuleArrowBody: if (alts == 2) arrowBody_ = d; break;
             default: break;
             }
+            // `(op operand)*` loops of the flat expression rules: an operator
+            // always continues the expression (JavaScript inserts no semicolon
+            // before a binary operator, '(' or '['), so one token decides. This
+            // also puts the error of `a +;` at ';' instead of at '+'.
+            if (st->getStateType() == antlr4::atn::ATNState::STAR_LOOP_ENTRY && alts == 2) {
+                switch (st->ruleIndex) {
+                case FlowParser::RuleBinaryExpression: binaryLoop_ = d; break;
+                case FlowParser::RuleAssignmentExpression: assignLoop_ = d; break;
+                case FlowParser::RuleLeftHandSideExpression: suffixLoop_ = d; break;
+                case FlowParser::RuleExpressionSequence: commaLoop_ = d; break;
+                default: break;
+                }
+            }
         }
     }
 
@@ -247,6 +262,16 @@ public:
                            antlr4::ParserRuleContext* outer) override {
         if (decision == statement_) return predictStatement(input);
         if (decision == arrowBody_) return input->LA(1) == FlowParser::OpenBrace ? 1 : 2;
+        if (decision == binaryLoop_) return isBinaryOperator(input->LA(1)) ? 1 : 2;
+        if (decision == assignLoop_) return isAssignOperator(input->LA(1)) ? 1 : 2;
+        if (decision == commaLoop_) return input->LA(1) == FlowParser::Comma ? 1 : 2;
+        if (decision == suffixLoop_) {
+            switch (input->LA(1)) {
+            case FlowParser::Dot: case FlowParser::QuestionDot: case FlowParser::OpenBracket:
+            case FlowParser::OpenParen: case FlowParser::BackTick: return 1;
+            default: return 2;
+            }
+        }
         if (std::find(operand_.begin(), operand_.end(), decision) != operand_.end()) {
             size_t t = input->LA(1);
             bool enter = t != FlowParser::SemiColon && t != FlowParser::CloseBrace &&
@@ -299,9 +324,68 @@ private:
         return Expression;
     }
 
+    static bool isBinaryOperator(size_t t) {
+        switch (t) {
+        case FlowParser::Or: case FlowParser::And: case FlowParser::Nullish: case FlowParser::BitOr:
+        case FlowParser::BitXOr: case FlowParser::BitAnd: case FlowParser::Equals:
+        case FlowParser::NotEquals: case FlowParser::IdentityEquals:
+        case FlowParser::IdentityNotEquals: case FlowParser::LessThan: case FlowParser::MoreThan:
+        case FlowParser::LessThanEquals: case FlowParser::GreaterThanEquals:
+        case FlowParser::Instanceof: case FlowParser::In: case FlowParser::LeftShiftArithmetic:
+        case FlowParser::RightShiftArithmetic: case FlowParser::RightShiftLogical:
+        case FlowParser::Plus: case FlowParser::Minus: case FlowParser::Multiply:
+        case FlowParser::Divide: case FlowParser::Modulus: case FlowParser::Power:
+            return true;
+        default: return false;
+        }
+    }
+    static bool isAssignOperator(size_t t) {
+        return t == FlowParser::Assign ||
+               (t >= FlowParser::MultiplyAssign && t <= FlowParser::NullishAssign);
+    }
+
     FlowParser* parser_;
     size_t statement_ = SIZE_MAX, arrowBody_ = SIZE_MAX;
+    size_t binaryLoop_ = SIZE_MAX, assignLoop_ = SIZE_MAX, suffixLoop_ = SIZE_MAX,
+           commaLoop_ = SIZE_MAX;
     std::vector<size_t> operand_, label_;
+};
+
+// ------------------------------------------------------------------ recovery
+
+// ANTLR's recovery skips to a token that may follow one of the rules being
+// parsed; at the top level that is the end of the file, so one error could
+// hide all the others. Stop also at a keyword that starts a statement on a new
+// line: the driver then parses the next statement afresh.
+class FlowErrorStrategy : public antlr4::DefaultErrorStrategy {
+public:
+    explicit FlowErrorStrategy(FlowParser& p) : parser_(p) {}
+
+protected:
+    void consumeUntil(antlr4::Parser* recognizer, const antlr4::misc::IntervalSet& set) override {
+        for (;;) {
+            size_t t = recognizer->getInputStream()->LA(1);
+            if (t == antlr4::Token::EOF || set.contains(t)) return;
+            if (startsStatement(t) && parser_.lineTerminatorAhead()) return;
+            recognizer->consume();
+        }
+    }
+
+private:
+    static bool startsStatement(size_t t) {
+        switch (t) {
+        case FlowParser::Let: case FlowParser::Const: case FlowParser::Var:
+        case FlowParser::Function: case FlowParser::Workflow: case FlowParser::Task:
+        case FlowParser::Test: case FlowParser::On: case FlowParser::Import:
+        case FlowParser::Export: case FlowParser::If: case FlowParser::For:
+        case FlowParser::While: case FlowParser::Do: case FlowParser::Return:
+        case FlowParser::Switch: case FlowParser::Try: case FlowParser::Throw:
+        case FlowParser::Class:
+            return true;
+        default: return false;
+        }
+    }
+    FlowParser& parser_;
 };
 
 // ------------------------------------------------------------------ the parse
@@ -430,7 +514,7 @@ void parseOnThisThread(ParseJob& job) {
     parser.stackFloor = reinterpret_cast<const char*>(here > kParserStackBudget ? here - kParserStackBudget : 0);
     SyntaxErrorListener listener(job.diags, builder);
     auto bail = std::make_shared<antlr4::BailErrorStrategy>();
-    auto recovering = std::make_shared<antlr4::DefaultErrorStrategy>();
+    auto recovering = std::make_shared<FlowErrorStrategy>(parser);
     // FLOW_PARSE_PROFILE=1: print the decisions that cost the most ATN
     // (non-DFA) steps, to find grammar changes that defeat ANTLR's DFA cache.
     const bool profile = std::getenv("FLOW_PARSE_PROFILE") != nullptr;

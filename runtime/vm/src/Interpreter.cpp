@@ -348,6 +348,10 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         SAVEPC();
                         throwError(ErrorKind::TypeError, "internal: Append to a non-array");
                     }
+                    if (asArray(regs[A])->elems.size() >= maxArrayLength()) {
+                        SAVEPC();
+                        throwError(ErrorKind::RangeError, "Invalid array length");
+                    }
                     asArray(regs[A])->elems.push_back(regs[bytecode::insnB(i)]);
                     break;
                 case Op::AppendSpread:
@@ -744,7 +748,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     for (uint32_t k = 0; k < n; ++k) {
                         // Re-read through f->stack: a user toString may grow it.
                         s += toStdString(*this, f->stack[first + k]);
-                        if (s.size() > kMaxStringBytes)
+                        if (s.size() > maxStringBytes())
                             throwError(ErrorKind::RangeError, "Invalid string length");
                     }
                     RELOAD();

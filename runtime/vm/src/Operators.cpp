@@ -29,7 +29,7 @@ Value opAdd(Vm& vm, Value a, Value b) {
         String* sb = toString(vm, pb);
         if (sb->data.empty()) return Value::object(sa);
         if (sa->data.empty()) return Value::object(sb);
-        if (sa->data.size() + sb->data.size() > kMaxStringBytes)
+        if (sa->data.size() + sb->data.size() > vm.maxStringBytes())
             vm.throwError(ErrorKind::RangeError, "Invalid string length");
         std::string s;
         s.reserve(sa->data.size() + sb->data.size());
@@ -157,7 +157,7 @@ bool iterNext(Vm& vm, Iterator* it, Value* out) {
 void appendSpread(Vm& vm, Array* dst, Value src) {
     if (isArray(src)) {
         auto& e = asArray(src)->elems;
-        if (dst->elems.size() + e.size() > kMaxArrayLength)
+        if (dst->elems.size() + e.size() > vm.maxArrayLength())
             vm.throwError(ErrorKind::RangeError, "Invalid array length");
         // Copy first: src may be dst ([...a, ...a] builds a new array, but be safe).
         std::vector<Value> copy(e);

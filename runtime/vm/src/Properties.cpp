@@ -160,7 +160,7 @@ void Vm::setNamed(Value obj, String* key, Value v) {
         }
         if (key->view() == "length") {
             double d = toNumber(*this, v);
-            if (!(d >= 0 && d <= double(kMaxArrayLength)) || d != std::floor(d))
+            if (!(d >= 0 && d <= double(maxArrayLength())) || d != std::floor(d))
                 throwError(ErrorKind::RangeError, "Invalid array length");
             a->elems.resize(size_t(d), Value::undefined());
             return;
@@ -177,7 +177,7 @@ void Vm::set(Value obj, Value key, Value v) {
             a->elems[i] = v;
             return;
         }
-        if (i >= kMaxArrayLength) throwError(ErrorKind::RangeError, "Invalid array length");
+        if (i >= maxArrayLength()) throwError(ErrorKind::RangeError, "Invalid array length");
         // No holes: the gap is filled with undefined (DESIGN: arrays have no holes).
         a->elems.resize(size_t(i) + 1, Value::undefined());
         a->elems[i] = v;

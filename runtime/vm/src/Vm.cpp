@@ -89,7 +89,7 @@ String* Vm::intern(std::string_view s) {
 }
 
 String* Vm::newString(std::string s) {
-    if (s.size() > kMaxStringBytes) throwError(ErrorKind::RangeError, "Invalid string length");
+    if (s.size() > opts_.maxStringBytes) throwError(ErrorKind::RangeError, "Invalid string length");
     return alloc<String>(std::move(s));
 }
 

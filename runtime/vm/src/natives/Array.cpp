@@ -175,9 +175,18 @@ Value arrayConcat(Vm& vm, const Args& args, NativeFunction*) {
     return Value::object(out);
 }
 
+// Nested arrays deeper than this (join, flat) are a RangeError, as the stack
+// overflow they cause in node, never a C++ stack overflow here.
+constexpr size_t kMaxNesting = 5000;
+
+[[noreturn]] void tooDeep(Vm& vm) {
+    vm.throwError(ErrorKind::RangeError, "Maximum call stack size exceeded");
+}
+
 // Array.prototype.join; a cyclic reference joins as "" (as engines do).
 void joinInto(Vm& vm, Array* a, std::string_view sep, std::vector<Array*>& seen, std::string& out) {
     if (std::find(seen.begin(), seen.end(), a) != seen.end()) return;
+    if (seen.size() >= kMaxNesting) tooDeep(vm);
     seen.push_back(a);
     for (size_t i = 0; i < a->elems.size(); ++i) {
         if (i) out += sep;
@@ -207,6 +216,19 @@ Value arrayJoin(Vm& vm, const Args& args, NativeFunction*) {
 size_t startIndex(Vm& vm, Value v, size_t len) {
     if (v.isUndefined()) return 0;
     return clampIndex(toInteger(vm, v), len);
+}
+
+// Array.prototype.toString is join(",") (replaces the core's version, which
+// has no nesting limit).
+Value arrayToString(Vm& vm, const Args& args, NativeFunction*) {
+    if (!isArray(args.thisValue)) {
+        Value f = vm.getNamed(Value::object(vm.objectProto), vm.names.toString);
+        return vm.call(f, args.thisValue, std::span<const Value>());
+    }
+    std::vector<Array*> seen;
+    std::string out;
+    joinInto(vm, asArray(args.thisValue), ",", seen, out);
+    return str(vm, std::move(out));
 }
 
 Value arrayIndexOf(Vm& vm, const Args& args, NativeFunction*) {
@@ -271,11 +293,12 @@ Value arrayEntries(Vm& vm, const Args& args, NativeFunction*) {
     return Value::object(out);
 }
 
-void flatten(Vm& vm, Array* out, const Array* src, double depth) {
+void flatten(Vm& vm, Array* out, const Array* src, double depth, size_t level = 0) {
+    if (level >= kMaxNesting) tooDeep(vm);
     for (size_t i = 0; i < src->elems.size(); ++i) {
         Value v = src->elems[i];
         if (depth >= 1 && isArray(v))
-            flatten(vm, out, asArray(v), depth - 1);
+            flatten(vm, out, asArray(v), depth - 1, level + 1);
         else
             out->elems.push_back(v);
         checkArraySize(vm, out->elems.size());
@@ -285,9 +308,6 @@ void flatten(Vm& vm, Array* out, const Array* src, double depth) {
 Value arrayFlat(Vm& vm, const Args& args, NativeFunction*) {
     Array* a = thisArray(vm, args, "flat");
     double depth = args[0].isUndefined() ? 1 : toInteger(vm, args[0]);
-    // Deeper than any array can nest without a cycle: a cycle then fails
-    // with the array length limit instead of recursing forever.
-    depth = std::min(depth, 10000.0);
     Array* out = vm.newArray();
     flatten(vm, out, a, depth);
     return Value::object(out);
@@ -555,6 +575,7 @@ void installArray(Vm& vm) {
         {"slice", arraySlice, 2},
         {"concat", arrayConcat, 1},
         {"join", arrayJoin, 1},
+        {"toString", arrayToString, 0},
         {"indexOf", arrayIndexOf, 1},
         {"lastIndexOf", arrayLastIndexOf, 1},
         {"includes", arrayIncludes, 1},

@@ -11,7 +11,8 @@
 // (documented): the display width used to align grouped columns counts East
 // Asian wide characters as 2 and combining marks as 0 from a short range
 // table; objects whose prototype is not Object.prototype print like plain
-// objects (Flow has no classes); %o prints like %O.
+// objects (Flow has no classes); %o shows the hidden [length] of arrays but
+// not the other hidden properties node lists (a function's [length], [name]).
 #include <algorithm>
 #include <cmath>
 
@@ -138,9 +139,11 @@ std::string formatNumber(double d) {
 }
 
 struct Inspector {
-    explicit Inspector(Vm& v, int depth_ = 2) : vm(v), depth(depth_) {}
+    explicit Inspector(Vm& v, int depth_ = 2, bool showHidden_ = false)
+        : vm(v), depth(depth_), showHidden(showHidden_) {}
     Vm& vm;
     int depth;
+    bool showHidden; // %o: arrays also show their [length]
     int indentationLvl = 0;
     std::vector<HeapObject*> seen;
     std::vector<HeapObject*> circular; // index + 1 = the *n of <ref *n>
@@ -251,7 +254,7 @@ struct Inspector {
         if (isArr) {
             std::erase_if(keys, [](String* k) { return isArrayIndex(k->view()); });
             open = "[", close = "]";
-            if (asArray(v)->elems.empty() && keys.empty()) return "[]";
+            if (asArray(v)->elems.empty() && keys.empty() && !showHidden) return "[]";
         } else if (isCallable(v)) {
             base = functionBase(v);
             if (keys.empty()) return base;
@@ -302,6 +305,8 @@ struct Inspector {
             std::string name = isIdentifierKey(k->view()) ? k->data : strEscape(k->view());
             output.push_back(name + ": " + formatNested(val, recurseTimes));
         }
+        if (isArr && showHidden)
+            output.push_back("[length]: " + std::to_string(asArray(v)->elems.size()));
         if (!isArr && !isProm && isError(vm, v)) {
             if (Value* c = o->findOwn("cause"))
                 output.push_back("[cause]: " + formatNested(*c, recurseTimes));
@@ -475,15 +480,17 @@ std::string formatArgs(Vm& vm, const Args& args) {
                     piece = isObjectLike(a) ? inspectValue(vm, a) : toStdString(vm, a);
                 break;
             case 'd':
-            case 'i': {
-                double d = isObjectLike(a) ? NAN : toNumber(vm, a);
-                if (c == 'i') d = std::trunc(d);
-                piece = formatNumber(d);
-                break;
-            }
-            case 'f':
                 piece = formatNumber(isObjectLike(a) ? NAN : toNumber(vm, a));
                 break;
+            case 'i':
+            case 'f': {
+                // parseInt / parseFloat of the argument, as node does.
+                Value fn = vm.builtin(c == 'i' ? Builtin::parseInt : Builtin::parseFloat);
+                Value r =
+                    isObjectLike(a) ? Value::number(NAN) : vm.call(fn, Value::undefined(), {a});
+                piece = formatNumber(r.asNumber());
+                break;
+            }
             case 'j': {
                 Value json = vm.builtin(Builtin::JSON);
                 Value r = vm.call(vm.getNamed(json, "stringify"), json, {a});
@@ -492,7 +499,7 @@ std::string formatArgs(Vm& vm, const Args& args) {
             }
             case 'o':
             case 'O':
-                piece = Inspector(vm, c == 'o' ? 4 : 2).formatValue(a, 0);
+                piece = Inspector(vm, c == 'o' ? 4 : 2, c == 'o').formatValue(a, 0);
                 break;
             case 'c':
                 piece = "";

@@ -112,7 +112,7 @@ Value arrayCtor(Vm& vm, const Args& args, NativeFunction*) {
     Array* a = vm.newArray();
     if (args.size() == 1 && args[0].isNumber()) {
         double n = args[0].asNumber();
-        if (!(n >= 0 && n <= double(kMaxArrayLength)) || n != std::floor(n))
+        if (!(n >= 0 && n <= double(vm.maxArrayLength())) || n != std::floor(n))
             vm.throwError(ErrorKind::RangeError, "Invalid array length");
         a->elems.assign(size_t(n), Value::undefined()); // no holes: undefined
         return Value::object(a);

@@ -9,6 +9,7 @@
 // to one std::string. Nesting deeper than kMaxJsonDepth is a RangeError, as
 // a stack overflow is in node, never a C++ stack overflow here.
 #include <charconv>
+#include <cstdlib>
 #include <unordered_map>
 
 #include "StdlibUtil.h"
@@ -310,14 +311,22 @@ struct Parser {
             return Value::number(neg ? -double(v) : double(v));
         }
         double d = 0;
-        std::from_chars(text.data() + digitsStart, text.data() + pos, d);
+        auto r = std::from_chars(text.data() + digitsStart, text.data() + pos, d);
+        if (r.ec == std::errc::result_out_of_range) {
+            // from_chars leaves d unset on overflow/underflow: strtod gives
+            // Infinity / 0 as JS does.
+            std::string lit(text.substr(digitsStart, pos - digitsStart));
+            d = std::strtod(lit.c_str(), nullptr);
+        }
         return Value::number(neg ? -d : d);
     }
 
     Value parseDocument() {
         Value v = parseValue();
         skipWs();
-        if (pos < text.size()) failAt("Unexpected non-whitespace character after JSON", pos);
+        if (pos < text.size())
+            fail("Unexpected non-whitespace character after JSON at position " +
+                 std::to_string(pos16(pos)));
         return v;
     }
 };

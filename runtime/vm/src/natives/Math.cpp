@@ -69,8 +69,18 @@ double jsAbs(double x) {
 double jsSqrt(double x) {
     return std::sqrt(x);
 }
+// glibc's cbrt may be 1 ulp off (cbrt(27) = 3.0000000000000004); JS engines
+// give exact cubes exactly: pick the neighbour whose cube is closest.
 double jsCbrt(double x) {
-    return std::cbrt(x);
+    double r = std::cbrt(x);
+    if (!std::isfinite(r) || r == 0) return r;
+    double best = r;
+    long double bestErr = std::fabs((long double)r * r * r - x);
+    for (double c : {std::nextafter(r, -INFINITY), std::nextafter(r, INFINITY)}) {
+        long double err = std::fabs((long double)c * c * c - x);
+        if (err < bestErr) best = c, bestErr = err;
+    }
+    return best;
 }
 double jsExp(double x) {
     return std::exp(x);

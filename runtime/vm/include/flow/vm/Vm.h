@@ -49,6 +49,9 @@ struct ThrowSignal {};
 
 struct VmOptions {
     bool gcStress = false; // collect at every allocation (tests)
+    // The string and array limits (tests lower them to test at and past them).
+    size_t maxStringBytes = kMaxStringBytes;
+    size_t maxArrayLength = kMaxArrayLength;
     // Console output sinks (stdout / stderr by default).
     std::function<void(std::string_view)> out, err;
 };
@@ -204,6 +207,9 @@ public:
     size_t liveObjects() const { return liveCount_; }
     size_t allocCount() const { return allocCount_; }
     bool gcStress() const { return opts_.gcStress; }
+    // The limits in force (VmOptions; default kMaxStringBytes / kMaxArrayLength).
+    size_t maxStringBytes() const { return opts_.maxStringBytes; }
+    size_t maxArrayLength() const { return opts_.maxArrayLength; }
 
     // ---- interpreter internals (Interpreter.cpp, Calls.cpp)
     struct NativeScope; // RAII: auto-roots allocations while a native runs
