@@ -15,8 +15,8 @@ import subprocess
 import sys
 import tempfile
 
-FLIPS = 2500          # per seed; keeps the whole run well under 20 s under ASan
-SEEDS = (1, 2, 3)
+FLIPS = 1500          # per seed; keeps the whole run well under 20 s under ASan
+SEEDS = (1, 2)
 TIMEOUT = 120
 
 

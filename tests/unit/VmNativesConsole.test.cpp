@@ -188,3 +188,22 @@ a|1.5|[ 1, [Array] ] rest
 {"a":[1,"x"]} %j
 )OUT");
 }
+
+TEST_CASE("VmNativesConsole: percent signs") {
+    expectOut(R"JS(console.log("100%%")
+console.log("100%%", 1)
+console.log("%s")
+console.log("%%s", "x")
+console.log("a%")
+console.log("%d%", 1)
+console.log("%x %s", "y")
+)JS",
+              R"OUT(100%%
+100% 1
+%s
+%s x
+a%
+1%
+%x y
+)OUT");
+}

@@ -108,3 +108,18 @@ SyntaxError: Unexpected token 'x', "[x,1,2,3,4,"... is not valid JSON
 SyntaxError: Unexpected token 'é', "é" is not valid JSON
 )OUT");
 }
+
+TEST_CASE("VmNativesJson: user code mutating the document") {
+    expectOut(R"JS(const doc = {a: {toJSON() { delete doc.b; delete doc.c; return "A" }}, b: "gone", c: {x: 1}, d: [1, 2]}
+console.log(JSON.stringify(doc), JSON.stringify({p: 1, q: 2, r: 3}, function (k, v) { if (k === "p") { delete this.q } return v }))
+const parsed = JSON.parse('{"x":{"y":[1,2,3],"z":"s"},"w":{"v":true}}', function (k, v) {
+  if (k === "y") { delete this.z; return v.map(n => String(n).repeat(3)) }
+  if (k === "x") { return Object.keys(v).join("+") + ":" + JSON.stringify(v) }
+  return v
+})
+console.log(parsed)
+)JS",
+              R"OUT({"a":"A","d":[1,2]} {"p":1,"r":3}
+{ x: 'y:{"y":["111","222","333"]}', w: { v: true } }
+)OUT");
+}

@@ -94,3 +94,10 @@ NaN 1024 1 5 0 Infinity 31 32 -5 5.5 5.050000190734863
 7.5 1.4142135623730951 3 3 3 0.7853981633974483 2.718281828459045 0 -1
 )OUT");
 }
+
+TEST_CASE("VmNativesNumber: toLocaleString (en-US)") {
+    expectOut(R"JS(console.log((1234567.891).toLocaleString(), (0.5).toLocaleString(), (-1234.5).toLocaleString(), (1e21).toLocaleString(), (0.0001).toLocaleString(), (999.9999).toLocaleString(), (-0).toLocaleString(), (1.2345e25).toLocaleString(), NaN.toLocaleString())
+)JS",
+              R"OUT(1,234,567.891 0.5 -1,234.5 1,000,000,000,000,000,000,000 0 1,000 -0 12,345,000,000,000,000,000,000,000 NaN
+)OUT");
+}

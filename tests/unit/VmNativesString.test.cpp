@@ -72,3 +72,17 @@ console.log(["banana", "apple", "Cherry", "apple2", "Apple"].sort((x, y) => x.lo
 [ 'apple', 'Apple', 'apple2', 'banana', 'Cherry' ]
 )OUT");
 }
+
+TEST_CASE("VmNativesString: localeCompare punctuation digits accents") {
+    expectOut(R"JS(console.log(["_a", "-a", ",a", "1a", "a", "A", "á", "Á", "b", "$a", " a", ".a", "a-b", "ab", "a b"].sort((x, y) => x.localeCompare(y)))
+console.log("ab".localeCompare("a-b"), "a b".localeCompare("ab"), "é".localeCompare("f"), "résumé".localeCompare("resume"), "Z".localeCompare("a"))
+)JS",
+              R"OUT([
+  ' a',  '_a', '-a', ',a',
+  '.a',  '$a', '1a', 'a',
+  'A',   'á',  'Á',  'a b',
+  'a-b', 'ab', 'b'
+]
+1 -1 -1 1 1
+)OUT");
+}

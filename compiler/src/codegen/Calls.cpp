@@ -12,8 +12,10 @@ namespace flow::compiler::codegen {
 using namespace bytecode;
 
 namespace {
-bool needsArray(const std::vector<ast::ExprPtr>& args) {
-    if (args.size() > kMaxCallArgs) return true;
+// With too many arguments for the B operand, or for the registers left in
+// the frame, the arguments go through an array instead.
+bool needsArray(const std::vector<ast::ExprPtr>& args, uint32_t top) {
+    if (args.size() > kMaxCallArgs || top + args.size() + 4 > kMaxRegisters) return true;
     for (auto& a : args)
         if (a->isa<ast::Spread>()) return true;
     return false;
@@ -39,7 +41,7 @@ const Symbol* Codegen::namespaceExport(const ast::Member& e) {
 
 uint8_t Codegen::call(const ast::Call& e, int want) {
     uint32_t base = b().top();
-    bool spread = needsArray(e.args);
+    bool spread = needsArray(e.args, b().top());
     const Expr* callee = e.callee.get();
     auto* m = callee->as<ast::Member>();
     auto* ix = callee->as<ast::Index>();
@@ -99,7 +101,7 @@ uint8_t Codegen::newExpr(const ast::New& e, int want) {
     uint8_t a = b().alloc();
     expr(e.callee.get(), a);
     b().freeTo(a + 1u);
-    if (needsArray(e.args)) {
+    if (needsArray(e.args, b().top())) {
         uint8_t arr = b().alloc();
         b().abc(Op::NewArray, arr, std::min<size_t>(e.args.size(), 255));
         appendElements(arr, e.args);

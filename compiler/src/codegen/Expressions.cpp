@@ -492,23 +492,30 @@ uint8_t Codegen::templ(const ast::TemplateLit& e, int want) {
         loadString(s, d);
         return d;
     }
+    // Parts go to consecutive registers; a long template is folded into its
+    // first register every kTemplateChunk parts, so it never needs more than
+    // a small window of registers.
+    constexpr uint32_t kTemplateChunk = 32;
     uint32_t base = b().top();
-    uint32_t n = 0;
-    for (size_t i = 0; i < e.quasis.size(); ++i) {
-        if (!e.quasis[i].empty()) ++n;
-        if (i < e.exprs.size()) ++n;
-    }
-    uint8_t first = b().allocBlock(n);
-    uint32_t reg = first;
-    for (size_t i = 0; i < e.quasis.size(); ++i) {
-        if (!e.quasis[i].empty()) loadString(e.quasis[i], uint8_t(reg++));
-        if (i < e.exprs.size()) {
-            expr(e.exprs[i].get(), uint8_t(reg++));
-            b().freeTo(first + n);
+    uint8_t first = uint8_t(base);
+    uint32_t used = 0;
+    auto next = [&]() -> uint8_t {
+        if (used == kTemplateChunk) {
+            b().abc(Op::Concat, first, first, used);
+            used = 1;
         }
+        b().freeTo(first + used);
+        uint8_t r = b().alloc();
+        ++used;
+        return r;
+    };
+    for (size_t i = 0; i < e.quasis.size(); ++i) {
+        if (!e.quasis[i].empty()) loadString(e.quasis[i], next());
+        if (i < e.exprs.size()) expr(e.exprs[i].get(), next());
     }
+    b().freeTo(first + used);
     uint8_t d = want >= 0 ? uint8_t(want) : first;
-    b().abc(Op::Concat, d, first, n);
+    b().abc(Op::Concat, d, first, used);
     b().freeTo(want >= 0 ? base : first + 1u);
     return d;
 }

@@ -337,7 +337,7 @@ StmtPtr AstBuilder::functionDeclaration(P::FunctionDeclarationContext* ctx, bool
     f->fn->isAsync = ctx->Async() != nullptr;
     f->exported = exported;
     if (ctx->Multiply())
-        unsupported(range(ctx->Multiply()), "generator functions ('function*')", "");
+        unsupported(range(ctx->Multiply()), "a generator function ('function*')", "");
     return f;
 }
 

@@ -453,7 +453,7 @@ ExprPtr AstBuilder::primary(P::PrimaryExpressionContext* ctx) {
                                   ctx->formalParameterList(), ctx->functionBody());
             fe->fn->isAsync = ctx->Async() != nullptr;
             if (ctx->Multiply())
-                unsupported(range(ctx->Multiply()), "generator functions ('function*')", "");
+                unsupported(range(ctx->Multiply()), "a generator function ('function*')", "");
             return fe;
         }
         break;
@@ -591,7 +591,7 @@ ExprPtr AstBuilder::number(TerminalNode* t) {
         error(DiagId::InvalidDuration, r, {std::string(s)});
         break;
     case NumberResult::Kind::BigInt:
-        unsupported(r, "BigInt literals ('" + std::string(s) + "')", "numbers are IEEE doubles");
+        unsupported(r, "a BigInt literal ('" + std::string(s) + "')", "numbers are IEEE doubles");
         break;
     case NumberResult::Kind::BadNumber:
         error(DiagId::InvalidNumber, r, {std::string(s)});
@@ -693,7 +693,7 @@ ExprPtr AstBuilder::objectLiteral(P::ObjectLiteralContext* ctx) {
             if (p->identifier()) {
                 std::string_view word = text(p->identifier()->getStart());
                 if (word == "get" || word == "set")
-                    unsupported(prop.range, "getters and setters",
+                    unsupported(prop.range, "a getter or setter",
                                 "use a method (" + std::string(word) +
                                     "X() { ... }) or a plain property");
                 else
@@ -707,7 +707,7 @@ ExprPtr AstBuilder::objectLiteral(P::ObjectLiteralContext* ctx) {
                                   p->functionBody());
             fe->fn->name = prop.key;
             fe->fn->isAsync = p->Async() != nullptr;
-            if (p->Multiply()) unsupported(range(p->Multiply()), "generator methods", "");
+            if (p->Multiply()) unsupported(range(p->Multiply()), "a generator method", "");
             prop.value = std::move(fe);
         } else if (p->propertyName()) {
             prop.kind = Property::Kind::Init;

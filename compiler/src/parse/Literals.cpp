@@ -25,7 +25,6 @@ bool isDigit(char c) {
 // Returns false on a misplaced separator; stops at the first non-digit.
 bool readDigits(std::string_view t, size_t& i, int radix, std::string& out) {
     bool lastWasDigit = false;
-    size_t start = i;
     while (i < t.size()) {
         char c = t[i];
         if (c == '_') {
@@ -40,7 +39,6 @@ bool readDigits(std::string_view t, size_t& i, int radix, std::string& out) {
         lastWasDigit = true;
         ++i;
     }
-    (void)start;
     return true;
 }
 
@@ -196,8 +194,18 @@ std::string decodeBody(std::string_view body, EscapeError& err, bool inTemplate)
             if (!decodeEscape(body, i, out, inTemplate) && !err.failed) {
                 err.failed = true;
                 err.offset = start;
-                // Show the escape: the backslash and up to the next few chars.
-                size_t end = std::min(body.size(), std::max(i, start + 2));
+                // Show the whole escape as written: \x4G, \u12, \u{110000}.
+                size_t want = start + 2;
+                char kind = start + 1 < body.size() ? body[start + 1] : 0;
+                if (kind == 'x') want = start + 4;
+                if (kind == 'u') {
+                    want = start + 6;
+                    if (start + 2 < body.size() && body[start + 2] == '{') {
+                        size_t close = body.find('}', start);
+                        want = close == std::string_view::npos ? start + 3 : close + 1;
+                    }
+                }
+                size_t end = std::min(body.size(), std::max(i, want));
                 err.length = end - start;
                 err.text = std::string(body.substr(start, err.length));
             }

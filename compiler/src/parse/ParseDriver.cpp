@@ -72,7 +72,7 @@ size_t checkUtf8(std::string_view s, OffsetMap& map) {
         if (i + len > s.size()) return i;
         for (size_t k = 1; k < len; ++k) {
             auto cc = uint8_t(s[i + k]);
-            if ((cc & 0xC0) != 0x80) return i + k;
+            if ((cc & 0xC0) != 0x80) return i; // a truncated sequence: blame its lead byte
             v = (v << 6) | (cc & 0x3F);
         }
         if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return i;

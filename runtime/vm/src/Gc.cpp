@@ -21,7 +21,8 @@ void HandleScope::set(size_t slot, Value v) { vm_.handles_[slot] = v; }
 
 void Vm::maybeCollect() {
     if (collecting_) return;
-    if (opts_.gcStress || ++sinceGc_ >= gcThreshold_) collectGarbage();
+    if (opts_.gcStress || ++sinceGc_ >= gcThreshold_ || bytesSinceGc_ >= gcByteThreshold_)
+        collectGarbage();
 }
 
 void Vm::markRoots(Tracer& t) {
@@ -38,6 +39,7 @@ void Vm::markRoots(Tracer& t) {
     for (Object* p : protos) t.mark(p);
     for (Object* p : errorProtos) t.mark(p);
     t.mark(exception_);
+    for (Promise* p : rejected_) t.mark(p);
     t.mark(hostFiber_);
     for (Fiber* f : running_) t.mark(f);
     for (auto& j : jobs_) {
@@ -60,13 +62,14 @@ void Vm::collectGarbage() {
         t.gray.pop_back();
         o->trace(t);
     }
-    size_t live = 0;
+    size_t live = 0, liveBytes = 0;
     HeapObject** link = &objects_;
     while (HeapObject* o = *link) {
         if (o->marked) {
             o->marked = false;
             link = &o->next;
             ++live;
+            if (o->type == ObjType::String) liveBytes += static_cast<String*>(o)->data.size();
         } else {
             *link = o->next;
             delete o;
@@ -77,6 +80,8 @@ void Vm::collectGarbage() {
     // Collect again after allocating as many objects as survived (at least
     // 100k): amortized O(1) per allocation.
     gcThreshold_ = live < 100000 ? 100000 : live;
+    bytesSinceGc_ = 0;
+    gcByteThreshold_ = liveBytes < (size_t(64) << 20) ? size_t(64) << 20 : liveBytes;
     collecting_ = false;
 }
 

@@ -48,6 +48,7 @@ void Vm::rejectPromise(Promise* p, Value v) {
     if (p->state != PromiseState::Pending) return;
     p->state = PromiseState::Rejected;
     p->result = v;
+    if (!p->handled) rejected_.push_back(p);
     triggerReactions(p);
 }
 
@@ -176,6 +177,18 @@ void Vm::runJobs() {
         jobs_.pop_front();
         runJob(j);
     }
+}
+
+std::optional<Value> Vm::takeUnhandledRejection() {
+    std::optional<Value> out;
+    for (Promise* p : rejected_) {
+        if (!p->handled) {
+            out = p->result;
+            break;
+        }
+    }
+    rejected_.clear();
+    return out;
 }
 
 Value Vm::startRun(Value workflow, Value args, Value options) {

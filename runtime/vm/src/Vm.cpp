@@ -90,6 +90,7 @@ String* Vm::intern(std::string_view s) {
 
 String* Vm::newString(std::string s) {
     if (s.size() > opts_.maxStringBytes) throwError(ErrorKind::RangeError, "Invalid string length");
+    bytesSinceGc_ += s.size();
     return alloc<String>(std::move(s));
 }
 
@@ -119,12 +120,14 @@ Object* Vm::newErrorWithProto(Object* proto, std::string_view name, std::string_
     Object* e = alloc<Object>(proto);
     Value protoName = getNamed(Value::object(proto), names.name);
     if (!isString(protoName) || asString(protoName)->view() != name)
-        e->setHidden(names.name, Value::object(newString(name)));
-    e->setHidden(names.message, Value::object(newString(message)));
+        e->setHidden(names.name, Value::object(alloc<String>(std::string(name))));
+    // The VM's own strings skip the length limit (an error about the limit
+    // must not hit it again).
+    e->setHidden(names.message, Value::object(alloc<String>(std::string(message))));
     std::string stack(name);
     if (!message.empty()) stack += ": " + std::string(message);
     stack += stackTrace();
-    e->setHidden(names.stack, Value::object(newString(std::move(stack))));
+    e->setHidden(names.stack, Value::object(alloc<String>(std::move(stack))));
     handles_.resize(mark);
     autoRoot_ = saved;
     if (autoRoot_) handles_.push_back(Value::object(e));
@@ -219,6 +222,7 @@ Completion Vm::runInits() {
             hs.add(Value::object(c));
             call(Value::object(c), Value::undefined(), std::span<const Value>());
             runJobs();
+            if (auto r = takeUnhandledRejection()) return {false, *r};
         } catch (ThrowSignal&) {
             Value e = exception_;
             exception_ = Value::undefined();
@@ -236,7 +240,10 @@ Completion Vm::runWorkflow(uint32_t index, std::span<const Value> args) {
         hs.add(Value::object(c));
         result = call(Value::object(c), Value::undefined(), args);
         hs.add(result);
+        // The workflow's own outcome is reported below, not as unhandled.
+        if (isType(result, ObjType::Promise)) asPromise(result)->handled = true;
         runJobs();
+        if (auto r = takeUnhandledRejection()) return {false, *r};
     } catch (ThrowSignal&) {
         Value e = exception_;
         exception_ = Value::undefined();

@@ -447,7 +447,8 @@ struct Inspector {
 std::string formatArgs(Vm& vm, const Args& args) {
     std::string out;
     uint32_t next = 0;
-    if (args.size() > 0 && isString(args[0])) {
+    // A lone string is printed as is (node does not look at its % signs).
+    if (args.size() > 1 && isString(args[0])) {
         std::string_view fmt = asString(args[0])->view();
         next = 1;
         size_t last = 0;
@@ -533,6 +534,12 @@ Value logErr(Vm& vm, const Args& args, NativeFunction*) {
     return Value::undefined();
 }
 
+// console.dir(v): inspect of the first argument only (strings quoted).
+Value logDir(Vm& vm, const Args& args, NativeFunction*) {
+    vm.writeOut(toUtf8(Inspector(vm).formatValue(args[0], 0)) + "\n");
+    return Value::undefined();
+}
+
 } // namespace
 
 std::string inspectValue(Vm& vm, Value v) {
@@ -546,6 +553,7 @@ void installConsole(Vm& vm) {
     defineMethod(vm, console, "debug", logOut, 0);
     defineMethod(vm, console, "error", logErr, 0);
     defineMethod(vm, console, "warn", logErr, 0);
+    defineMethod(vm, console, "dir", logDir, 1);
     vm.setBuiltin(Builtin::console, Value::object(console));
 }
 

@@ -336,7 +336,11 @@ struct Parser {
 Value internalize(Vm& vm, Value reviver, Value holder, Value key, int depth) {
     if (depth > kMaxJsonDepth)
         vm.throwError(ErrorKind::RangeError, "Maximum call stack size exceeded");
+    // The reviver may detach val or the keys below from the tree: keep them
+    // rooted while they are in use.
+    HandleScope hs(vm);
     Value val = vm.get(holder, key);
+    hs.add(val);
     if (isArray(val)) {
         Array* a = asArray(val);
         for (size_t i = 0; i < a->elems.size(); ++i) {
@@ -348,6 +352,8 @@ Value internalize(Vm& vm, Value reviver, Value holder, Value key, int depth) {
     } else if (isObjectLike(val) && !isCallable(val)) {
         Object* o = asObj(val);
         std::vector<String*> ks = o->ownKeys();
+        for (String* k : ks)
+            hs.add(Value::object(k));
         for (String* k : ks) {
             Value nv = internalize(vm, reviver, val, Value::object(k), depth + 1);
             if (nv.isUndefined())
@@ -577,6 +583,10 @@ struct Stringifier {
                 // Own enumerable keys in JS order; the values are re-read
                 // per key because a toJSON/replacer may change the object.
                 std::vector<String*> ks = o->ownKeys();
+                // A toJSON or replacer may delete keys still to visit.
+                HandleScope keyScope(vm);
+                for (String* k : ks)
+                    keyScope.add(Value::object(k));
                 for (String* k : ks) {
                     Value* pv = o->findOwn(k);
                     if (pv) member(k, *pv);

@@ -254,9 +254,24 @@ Value numValueOf(Vm& vm, const Args& args, NativeFunction*) {
 Value numToLocaleString(Vm& vm, const Args& args, NativeFunction*) {
     double x = thisNumber(vm, args, "toLocaleString");
     if (!std::isfinite(x)) return str(vm, x != x ? "NaN" : x > 0 ? "∞" : "-∞");
-    Value three = Value::number(3);
-    Args a{Value::number(x), &three, 1};
-    std::string s = asString(numToFixed(vm, a, nullptr))->data;
+    std::string s;
+    if (std::fabs(x) >= 1e21) {
+        // The shortest digits, padded with zeros to the integer's length.
+        char buf[64];
+        auto r = std::to_chars(buf, buf + sizeof buf, std::fabs(x), std::chars_format::scientific);
+        std::string_view sci(buf, size_t(r.ptr - buf));
+        size_t ePos = sci.find('e');
+        for (char c : sci.substr(0, ePos))
+            if (c != '.') s += c;
+        int e = std::atoi(std::string(sci.substr(ePos + 1)).c_str());
+        s.resize(size_t(e) + 1, '0');
+        if (x < 0) s.insert(s.begin(), '-');
+    } else {
+        Value three = Value::number(3);
+        Args a{Value::number(x), &three, 1};
+        s = asString(numToFixed(vm, a, nullptr))->data;
+        if (std::signbit(x) && s[0] != '-') s.insert(s.begin(), '-'); // -0 and tiny negatives
+    }
     if (s.find('.') != std::string::npos) {
         while (s.back() == '0')
             s.pop_back();

@@ -7,9 +7,11 @@
 //   - no RegExp: split/replace/replaceAll/includes... take string patterns;
 //   - toUpperCase/toLowerCase map ASCII, Latin-1, Latin Extended-A, Greek and
 //     Cyrillic (plus ß -> SS and final sigma); other scripts are unchanged;
-//   - localeCompare approximates ICU's root collation for the common cases
-//     (punctuation < digits < letters, letters case-insensitively first, then
-//     lower case before upper case); it is not a full collation.
+//   - localeCompare approximates ICU's root collation (node's default): ASCII
+//     punctuation in ICU's order < digits < letters, letters compared case-
+//     and accent-insensitively first (Latin-1 accents fold to the base
+//     letter), then unaccented before accented, then lower before upper case;
+//     other scripts compare by code unit after that. Not a full collation.
 #include <algorithm>
 
 #include "StdlibUtil.h"
@@ -448,7 +450,13 @@ uint32_t primaryWeight(uint32_t c) {
     if (l >= 0xE0 && l <= 0xFF && l != 0xF7) l = uint32_t(uint8_t(fold[l - 0xE0]));
     if (l >= 'a' && l <= 'z') return 0x30000 + l * 4;
     if (l >= '0' && l <= '9') return 0x20000 + l;
-    if (l < 0x80) return 0x10000 + l;
+    if (l < 0x80) {
+        // ASCII punctuation and symbols in ICU root order (node's sort of
+        // the printable ASCII characters with localeCompare).
+        static const std::string_view kPunct = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
+        size_t r = kPunct.find(char(l));
+        return r == std::string_view::npos ? l : 0x10000 + uint32_t(r);
+    }
     return 0x40000 + l;
 }
 

@@ -17,6 +17,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -99,6 +100,10 @@ public:
     Completion runWorkflow(uint32_t index, std::span<const Value> args);
     // Runs queued jobs (promise reactions, resumed fibers) until none is left.
     void runJobs();
+    // A promise rejected with no handler once the job queue drained (node's
+    // "unhandled rejection", which ends the program): its reason, cleared;
+    // nullopt when there is none.
+    std::optional<Value> takeUnhandledRejection();
 
     // ---- allocation (may collect garbage)
     template <class T, class... A>
@@ -257,6 +262,7 @@ private:
     std::vector<std::span<const Value>> rootRanges_;
     std::vector<String*> interned_;
     std::deque<Job> jobs_;
+    std::vector<Promise*> rejected_; // rejected while unhandled (checked after runJobs)
     Value exception_;
     Fiber* hostFiber_ = nullptr;    // runs host-initiated calls (inits, reactions)
     std::vector<Fiber*> running_;   // fibers being executed (nested execute calls)
@@ -268,6 +274,9 @@ private:
 
     HeapObject* objects_ = nullptr;
     size_t allocCount_ = 0, liveCount_ = 0, sinceGc_ = 0, gcThreshold_ = 100000;
+    // Bytes of string payload allocated since the last collection: big
+    // strings trigger a collection long before the object count does.
+    size_t bytesSinceGc_ = 0, gcByteThreshold_ = size_t(64) << 20;
     bool collecting_ = false;
 };
 

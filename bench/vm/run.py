@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""VM benchmarks (issue 3 item 8): each program in bench/vm/programs runs under
+flowrun, `node --jitless` and `lua5.4` (when a .lua twin exists) in the same
+session; prints a JSON document and a table of wall times and ratios.
+Timing is best-of-N wall clock per program (N=3 by default).
+
+Usage: bench/vm/run.py FLOWRUN [--repeat N] [--only NAME]
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def best(cmd, repeat):
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        r = subprocess.run(cmd, capture_output=True, timeout=600)
+        times.append(time.perf_counter() - t0)
+        if r.returncode != 0:
+            return None, r.stderr.decode()[-300:]
+        out = r.stdout.decode().strip()
+    return min(times), out
+
+
+def main():
+    args = sys.argv[1:]
+    flowrun = args.pop(0)
+    repeat, only = 3, None
+    while args:
+        a = args.pop(0)
+        if a == "--repeat":
+            repeat = int(args.pop(0))
+        elif a == "--only":
+            only = args.pop(0)
+    node, lua = shutil.which("node"), shutil.which("lua5.4")
+    progs = sorted(f[:-5] for f in os.listdir(os.path.join(HERE, "programs")) if f.endswith(".flow"))
+    results = []
+    for name in progs:
+        if only and name != only:
+            continue
+        base = os.path.join(HERE, "programs", name)
+        row = {"name": name}
+        row["flow"], fout = best([flowrun, "run", base + ".flow"], repeat)
+        if node and os.path.exists(base + ".js"):
+            row["node_jitless"], nout = best([node, "--jitless", base + ".js"], repeat)
+            row["same_output_as_node"] = fout == nout
+        if lua and os.path.exists(base + ".lua"):
+            row["lua"], _ = best([lua, base + ".lua"], repeat)
+        for k in ("node_jitless", "lua"):
+            if row.get(k) and row.get("flow"):
+                row["flow_over_" + k] = round(row["flow"] / row[k], 3)
+        results.append(row)
+    print(json.dumps({"benchmarks": results}, indent=2))
+    print("\n%-10s %9s %9s %9s %12s %9s" % ("program", "flow s", "node s", "lua s", "flow/node", "flow/lua"))
+    for r in results:
+        f = lambda k: ("%.3f" % r[k]) if r.get(k) else "-"
+        print("%-10s %9s %9s %9s %12s %9s" % (r["name"], f("flow"), f("node_jitless"), f("lua"),
+                                              r.get("flow_over_node_jitless", "-"),
+                                              r.get("flow_over_lua", "-")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
