@@ -15,7 +15,8 @@ entries = []
 for i, path in enumerate(files):
     name = "std/" + os.path.splitext(os.path.basename(path))[0]
     data = open(path, "rb").read()
-    body = ",".join(str(b) for b in data)
+    # char may be signed: write bytes above 127 as their negative char values.
+    body = ",".join(str(b - 256 if b > 127 else b) for b in data)
     lines.append(f"const char kText{i}[] = {{{body}{',' if body else ''}0}};")
     entries.append(f'    {{"{name}", std::string_view(kText{i}, {len(data)})}},')
 lines.append("const StdSource kSources[] = {")

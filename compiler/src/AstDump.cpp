@@ -16,14 +16,15 @@ const char* nodeKindName(NodeKind k) {
     case NodeKind::X:                                                                              \
         return #X;
         K(NumberLit)
-        K(StringLit) K(TemplateLit) K(DurationLit) K(BoolLit) K(NullLit) K(Identifier) K(This)
-            K(ArrayLit) K(ObjectLit) K(Function) K(Unary) K(Update) K(Binary) K(Logical)
-                K(Conditional) K(Assign) K(Sequence) K(Call) K(New) K(Member) K(Index)
-                    K(OptionalChain) K(Await) K(Spread) K(Start) K(IdentifierPattern) K(ExprPattern)
-                        K(ArrayPattern) K(ObjectPattern) K(VarDecl) K(FunctionDecl) K(Return) K(If)
-                            K(For) K(ForOf) K(ForIn) K(While) K(DoWhile) K(Break) K(Continue)
-                                K(Throw) K(Try) K(Switch) K(Labeled) K(Block) K(ExprStmt) K(Empty)
-                                    K(Workflow) K(Task) K(Trigger) K(Test) K(Import) K(ExportList)
+        K(StringLit)
+        K(TemplateLit) K(DurationLit) K(BoolLit) K(NullLit) K(Identifier) K(This) K(ArrayLit)
+            K(ObjectLit) K(Function) K(Unary) K(Update) K(Binary) K(Logical) K(Conditional)
+                K(Assign) K(Sequence) K(Call) K(New) K(Member) K(Index) K(OptionalChain) K(Await)
+                    K(Spread) K(Start) K(IdentifierPattern) K(ExprPattern) K(ArrayPattern)
+                        K(ObjectPattern) K(VarDecl) K(FunctionDecl) K(Return) K(If) K(For) K(ForOf)
+                            K(ForIn) K(While) K(DoWhile) K(Break) K(Continue) K(Throw) K(Try)
+                                K(Switch) K(Labeled) K(Block) K(ExprStmt) K(Empty) K(Workflow)
+                                    K(Task) K(Trigger) K(Test) K(Import) K(ExportList)
 #undef K
     }
     return "?";

@@ -12,6 +12,7 @@ or a sibling FILE.expected holding the exact expected stdout.
     // xfail: <reason>                        a known bug: a mismatch counts as expected
                                               failure (reported, run still passes); a
                                               match fails the run (remove the stale mark)
+    // xfail-gc-stress: <reason>              the same, only in --gc-stress runs
 
 Usage: run.py FLOWRUN [--gc-stress] [--filter SUBSTR] [DIR_OR_FILE ...]
 Exit status 0 when every program matches, 1 otherwise.
@@ -26,15 +27,18 @@ EXPECT = re.compile(r"//\s*expect:\s?(.*)$")
 EXPECT_EXIT = re.compile(r"//\s*expect-exit:\s*(\d+)")
 EXPECT_STDERR = re.compile(r"//\s*expect-stderr:\s?(.*)$")
 ARGS = re.compile(r"//\s*flowrun-args:\s?(.*)$")
-XFAIL = re.compile(r"^\s*//\s*xfail:\s?(.*)$", re.M)
+XFAIL = re.compile(r"^\s*//\s*xfail(-gc-stress)?:\s?(.*)$", re.M)
 
 
-def xfail_reason(path):
-    """The reason of the file's `// xfail:` line, or None (kept apart from
-    expectations() so check_node.py's use of it is unchanged)."""
+def xfail_reason(path, gc_stress):
+    """The reason of the file's `// xfail:` line (or `// xfail-gc-stress:` in a
+    --gc-stress run), or None. Kept apart from expectations() so that
+    check_node.py's use of it is unchanged."""
     with open(path, encoding="utf-8") as f:
-        m = XFAIL.search(f.read())
-    return (m.group(1).strip() or "(no reason given)") if m else None
+        for m in XFAIL.finditer(f.read()):
+            if not m.group(1) or gc_stress:
+                return m.group(2).strip() or "(no reason given)"
+    return None
 
 
 def expectations(path):
@@ -117,7 +121,7 @@ def main():
                 pos = i + len(w)
         if want_code == 0 and code == 0 and err and not want_err:
             problems.append("unexpected stderr:\n" + err)
-        xfail = xfail_reason(f)
+        xfail = xfail_reason(f, bool(extra))
         if xfail is not None:
             if problems:
                 xfailed.append(f)

@@ -435,7 +435,8 @@ TEST_CASE("codegen: an array pattern hole consumes one value") {
     SourceManager sm;
     std::string diagText;
     DiagnosticEngine diags(sm, [&](std::string_view s) { diagText += s; });
-    uint32_t id = sm.addFile("holes.flow", "function f(xs) {\n  const [a, b, c] = xs\n  return a + c\n}\n");
+    uint32_t id =
+        sm.addFile("holes.flow", "function f(xs) {\n  const [a, b, c] = xs\n  return a + c\n}\n");
     std::vector<std::unique_ptr<ast::File>> files;
     files.push_back(parseFile(id, sm, diags));
     REQUIRE(files[0]);

@@ -94,9 +94,9 @@ TEST_CASE("parser: workflow additions") {
         "test \"works\" { await sleep(5m) }\n");
     REQUIRE(p.errors == 0);
     CHECK(has(p.ast, "Task 1:1 charge kind=exec param=order param=amount"));
-    CHECK(has(p.ast, "DurationLit 1:52 30s = 30000ms"));
+    CHECK(has(p.ast, "DurationLit 1:53 30s = 30000ms"));
     CHECK(has(p.ast, "Workflow 2:1 main"));
-    CHECK(has(p.ast, "DurationLit 2:33 7d = 604800000ms"));
+    CHECK(has(p.ast, "DurationLit 2:34 7d = 604800000ms"));
     CHECK(has(p.ast, "init: Start 2:51"));
     CHECK(has(p.ast, "Trigger 3:1 \"order.created\""));
     CHECK(has(p.ast, "when: Member 3:30 .ok"));

@@ -18,9 +18,8 @@ std::string runWith(const std::string& src, VmOptions o) {
     o.out = [&](std::string_view s) { out += s; };
     o.err = [&](std::string_view s) { out += s; };
     flow::compiler::CompileOptions copts;
-    auto c = flow::compiler::compileSource("limits.flow", src, copts, [&](std::string_view d) {
-        out += d;
-    });
+    auto c = flow::compiler::compileSource("limits.flow", src, copts,
+                                           [&](std::string_view d) { out += d; });
     if (!c->ok() || !c->module) return "compile error: " + out;
     Vm vm(o);
     vm.load(std::move(*c->module));
@@ -67,8 +66,12 @@ try { const c = [...b, 1] } catch (e) { console.log("spread", e.message) }
 TEST_CASE("VmLimits: call depth at and past kMaxCallDepth") {
     // The top-level code is one frame, so depth(n) uses n + 1 frames.
     std::string src = "function depth(n) { return n === 0 ? 0 : 1 + depth(n - 1) }\n"
-                      "console.log(depth(" + std::to_string(kMaxCallDepth - 2) + "))\n"
-                      "try { depth(" + std::to_string(kMaxCallDepth - 1) + ") } catch (e) {\n"
+                      "console.log(depth(" +
+                      std::to_string(kMaxCallDepth - 2) +
+                      "))\n"
+                      "try { depth(" +
+                      std::to_string(kMaxCallDepth - 1) +
+                      ") } catch (e) {\n"
                       "  console.log(e.name, e.message) }\n"
                       "console.log(depth(10))\n";
     CHECK(runWith(src, {}) == std::to_string(kMaxCallDepth - 2) +

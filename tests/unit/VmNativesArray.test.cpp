@@ -1,7 +1,6 @@
 // VmNativesArray.test.cpp — Array.prototype, Array statics and Object statics.
 // Each snippet is plain JavaScript; the expected output is what node v20 printed
 // for it (generated with `node -e`), checked with and without GC stress.
-// Snippets that use try/catch run inside main(): see VmNativesHelper.h.
 #include "VmNativesHelper.h"
 
 using natives_test::expectOut;
@@ -36,8 +35,7 @@ console.log([1, [2, [3, [4]]]].flat(), [1, [2, [3, [4]]]].flat(Infinity), [1, 2]
 }
 
 TEST_CASE("VmNativesArray: callbacks") {
-    expectOut(R"JS(function main() {
-const a = [5, 1, 4]
+    expectOut(R"JS(const a = [5, 1, 4]
 console.log(a.map((x, i) => x * i), a.filter(x => x > 1), a.find(x => x < 5), a.findIndex(x => x === 4), a.findLast(x => x > 1), a.findLastIndex(x => x > 100), a.find(x => x > 10))
 console.log(a.reduce((s, x) => s + x), a.reduce((s, x) => s + x, 10), a.reduceRight((s, x) => s + "," + x), a.some(x => x > 4), a.every(x => x > 0), [].every(x => false), [].some(x => true))
 let seen = []
@@ -45,8 +43,6 @@ a.forEach((x, i, arr) => seen.push(`${i}:${x}:${arr.length}`))
 console.log(seen)
 try { [].reduce((s, x) => s) } catch (e) { console.log(e.name, e.message) }
 try { [1].map(undefined) } catch (e) { console.log(e.name, e.message) }
-}
-main()
 )JS",
               R"OUT([ 0, 1, 8 ] [ 5, 4 ] 1 2 4 -1 undefined
 10 20 4,1,5 true true true false
@@ -57,16 +53,14 @@ TypeError undefined is not a function
 }
 
 TEST_CASE("VmNativesArray: sort") {
-    expectOut(R"JS(function main() {
-console.log([10, 9, 1, 2, 100].sort(), ["b", undefined, "a", "c"].sort(), [3, 1, 2].sort((x, y) => y - x), [true, false, "a", 1, null].sort())
+    expectOut(
+        R"JS(console.log([10, 9, 1, 2, 100].sort(), ["b", undefined, "a", "c"].sort(), [3, 1, 2].sort((x, y) => y - x), [true, false, "a", 1, null].sort())
 const people = [{n: "a", age: 30}, {n: "b", age: 25}, {n: "c", age: 30}, {n: "d", age: 25}, {n: "e", age: 30}, {n: "f", age: 25}, {n: "g", age: 30}, {n: "h", age: 25}, {n: "i", age: 30}, {n: "j", age: 25}, {n: "k", age: 30}, {n: "l", age: 25}]
 console.log(people.sort((x, y) => x.age - y.age).map(p => p.n).join(""))
 console.log(["é", "e", "z", "😀", "\uffff", "A"].sort(), [3, 1, 2].toSorted(), [1, 2, 3].toReversed())
 try { [1, 2].sort(5) } catch (e) { console.log(e.name, e.message) }
-}
-main()
 )JS",
-              R"OUT([ 1, 10, 100, 2, 9 ] [ 'a', 'b', 'c', undefined ] [ 3, 2, 1 ] [ 1, 'a', false, null, true ]
+        R"OUT([ 1, 10, 100, 2, 9 ] [ 'a', 'b', 'c', undefined ] [ 3, 2, 1 ] [ 1, 'a', false, null, true ]
 bdfhjlacegik
 [ 'A', 'e', 'z', 'é', '😀', '￿' ] [ 1, 2, 3 ] [ 3, 2, 1 ]
 TypeError The comparison function must be either a function or undefined
@@ -74,13 +68,14 @@ TypeError The comparison function must be either a function or undefined
 }
 
 TEST_CASE("VmNativesArray: statics and Object") {
-    expectOut(R"JS(console.log(Array.isArray([]), Array.isArray("a"), Array.of(7), Array.from("héllo"), Array.from({length: 3}, (_, i) => i * i), Array.from([1, 2], x => x * 2), new Array(3).length, Array(1, 2))
+    expectOut(
+        R"JS(console.log(Array.isArray([]), Array.isArray("a"), Array.of(7), Array.from("héllo"), Array.from({length: 3}, (_, i) => i * i), Array.from([1, 2], x => x * 2), new Array(3).length, Array(1, 2))
 const o = {b: 1, a: 2, 10: "x", 2: "y"}
 console.log(Object.keys(o), Object.values(o), Object.entries(o), Object.keys("ab"), Object.keys([4, 5]))
 console.log(Object.assign({a: 1}, {b: 2}, null, {a: 3}), Object.fromEntries([["x", 1], ["y", [2]]]), Object.hasOwn(o, "a"), Object.hasOwn(o, "toString"), Object.freeze({z: 1}))
 console.log(Object.getPrototypeOf([]) === Array.prototype, Object.create(null), Object.entries({}).length)
 )JS",
-              R"OUT(true false [ 7 ] [ 'h', 'é', 'l', 'l', 'o' ] [ 0, 1, 4 ] [ 2, 4 ] 3 [ 1, 2 ]
+        R"OUT(true false [ 7 ] [ 'h', 'é', 'l', 'l', 'o' ] [ 0, 1, 4 ] [ 2, 4 ] 3 [ 1, 2 ]
 [ '2', '10', 'b', 'a' ] [ 'y', 'x', 1, 2 ] [ [ '2', 'y' ], [ '10', 'x' ], [ 'b', 1 ], [ 'a', 2 ] ] [ '0', '1' ] [ '0', '1' ]
 { a: 3, b: 2 } { x: 1, y: [ 2 ] } true false { z: 1 }
 true [Object: null prototype] {} 0

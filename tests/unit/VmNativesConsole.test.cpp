@@ -1,19 +1,19 @@
-// VmNativesConsole.test.cpp — console.log formatting (node's util.inspect): quoting, breaking, grouping, cycles, functions.
-// Each snippet is plain JavaScript; the expected output is what node v20 printed
-// for it (generated with `node -e`), checked with and without GC stress.
-// Snippets that use try/catch run inside main(): see VmNativesHelper.h.
+// VmNativesConsole.test.cpp — console.log formatting (node's util.inspect): quoting, breaking,
+// grouping, cycles, functions. Each snippet is plain JavaScript; the expected output is what node
+// v20 printed for it (generated with `node -e`), checked with and without GC stress.
 #include "VmNativesHelper.h"
 
 using natives_test::expectOut;
 
 TEST_CASE("VmNativesConsole: primitives and strings") {
-    expectOut(R"JS(console.log("top", 'raw', -0, [-0], null, undefined, true, 1e21, ["it's", "a\"b'c", "a\"b'c`", "x\ny", "\x7f\x9f\x01", "\ud800", "tab\t"])
+    expectOut(
+        R"JS(console.log("top", 'raw', -0, [-0], null, undefined, true, 1e21, ["it's", "a\"b'c", "a\"b'c`", "x\ny", "\x7f\x9f\x01", "\ud800", "tab\t"])
 console.log({$a: 1, _b: 2, "c d": 3, "it's": 4, a1: 5, "1a": 6, "": 7})
 console.log("%s is %d years and %i, %f, %j %O %%, %c.", "Bob", 42.5, 42.5, "1.5", {a: 1}, {b: 2}, "color:red", "extra", 3)
 console.log("%s", -0, "%d", null, undefined, true)
 console.log("a%sb", "%s", {a: {b: 1}})
 )JS",
-              R"OUT(top raw -0 [ -0 ] null undefined true 1e+21 [
+        R"OUT(top raw -0 [ -0 ] null undefined true 1e+21 [
   "it's",
   `a"b'c`,
   'a"b\'c`',
@@ -30,14 +30,15 @@ a%sb { a: { b: 1 } }
 }
 
 TEST_CASE("VmNativesConsole: nesting and breaking") {
-    expectOut(R"JS(console.log({a: {b: {c: {}}}}, {a: {b: {c: {d: 1}}}}, [[[[1]]]], [[[1]]], {x: [[[]]]})
+    expectOut(
+        R"JS(console.log({a: {b: {c: {}}}}, {a: {b: {c: {d: 1}}}}, [[[[1]]]], [[[1]]], {x: [[[]]]})
 console.log({aaaaaaaaaa: 1111111111, bbbbbbbbbb: 2222222222, cccccccccc: 3333333333, ddd: "xxxxxx"})
 console.log({aaaaaaaaaa: 11111111, bbbbbbbbbb: 22222222, cccccccccc: 33333333, ddd: "xx"})
 console.log({aaaaaaaaaa: 11111111, bbbbbbbbbb: 22222222, cccccccccc: 33333333, dd: "xx"})
 console.log({user: {name: "Ada", roles: ["admin", "dev"], address: {city: "London", zip: "N1", geo: {lat: 51.5, lng: -0.1}}}, items: [{id: 1, tags: ["a"]}, {id: 2, tags: []}]})
 console.log({s: "a very long string with a newline\nin the middle of it that goes past the limit of eighty chars"})
 )JS",
-              R"OUT({ a: { b: { c: {} } } } { a: { b: { c: [Object] } } } [ [ [ [Array] ] ] ] [ [ [ 1 ] ] ] { x: [ [ [] ] ] }
+        R"OUT({ a: { b: { c: {} } } } { a: { b: { c: [Object] } } } [ [ [ [Array] ] ] ] [ [ [ 1 ] ] ] { x: [ [ [] ] ] }
 {
   aaaaaaaaaa: 1111111111,
   bbbbbbbbbb: 2222222222,
@@ -72,7 +73,8 @@ console.log({s: "a very long string with a newline\nin the middle of it that goe
 }
 
 TEST_CASE("VmNativesConsole: array grouping") {
-    expectOut(R"JS(console.log([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6, 7], ["a", "b", "c", "d", "e", "f", "g"])
+    expectOut(
+        R"JS(console.log([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6, 7], ["a", "b", "c", "d", "e", "f", "g"])
 console.log(Array.from({length: 120}, (_, i) => i))
 console.log(["apple", "banana", "cherry", "dates", "elderberry", "fig", "grape", "honeydew"])
 console.log([1.5, -2, 300, 4, 5e-7, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26])
@@ -80,7 +82,7 @@ console.log([{a: 1, b: 2}, {a: 3, b: 4}, {a: 5, b: 6}, {a: 7, b: 8}, {a: 9, b: 1
 console.log(Array.from({length: 30}, (_, i) => "item" + i), Array.from({length: 10}, (_, i) => i % 2 ? "x" : i))
 console.log({data: Array.from({length: 26}, (_, i) => i * 1000)})
 )JS",
-              R"OUT([ 1, 2, 3, 4, 5, 6 ] [
+        R"OUT([ 1, 2, 3, 4, 5, 6 ] [
   1, 2, 3, 4,
   5, 6, 7
 ] [
@@ -156,7 +158,8 @@ console.log({data: Array.from({length: 26}, (_, i) => i * 1000)})
 }
 
 TEST_CASE("VmNativesConsole: functions errors promises cycles") {
-    expectOut(R"JS(function named() {}
+    expectOut(
+        R"JS(function named() {}
 const anon = [function () {}, () => 1]
 console.log(named, anon, async function af() {}, Math.max, [named])
 const o = {a: 1}
@@ -167,7 +170,7 @@ console.log([Promise.resolve(1), new Promise(() => {}), Promise.resolve({a: [1]}
 const e = new TypeError("bad thing")
 console.log(e.name, e.message, String(e), e instanceof TypeError, e instanceof Error, Object.keys(e))
 )JS",
-              R"OUT([Function: named] [ [Function (anonymous)], [Function (anonymous)] ] [AsyncFunction: af] [Function: max] [ [Function: named] ]
+        R"OUT([Function: named] [ [Function (anonymous)], [Function (anonymous)] ] [AsyncFunction: af] [Function: max] [ [Function: named] ]
 <ref *1> { a: 1, self: [Circular *1], arr: [ [Circular *1] ] }
 [ Promise { 1 }, Promise { <pending> }, Promise { { a: [Array] } } ]
 TypeError bad thing TypeError: bad thing true true []

@@ -1,7 +1,6 @@
-// VmNativesJson.test.cpp — JSON.parse and JSON.stringify: formatting, replacer/reviver/toJSON, cycles, node's error messages.
-// Each snippet is plain JavaScript; the expected output is what node v20 printed
-// for it (generated with `node -e`), checked with and without GC stress.
-// Snippets that use try/catch run inside main(): see VmNativesHelper.h.
+// VmNativesJson.test.cpp — JSON.parse and JSON.stringify: formatting, replacer/reviver/toJSON,
+// cycles, node's error messages. Each snippet is plain JavaScript; the expected output is what node
+// v20 printed for it (generated with `node -e`), checked with and without GC stress.
 #include "VmNativesHelper.h"
 
 using natives_test::expectOut;
@@ -36,8 +35,8 @@ abcdefghij"a": 1
 }
 
 TEST_CASE("VmNativesJson: stringify cycles") {
-    expectOut(R"JS(function main() {
-const a = {x: 1}
+    expectOut(
+        R"JS(const a = {x: 1}
 a.self = a
 try { JSON.stringify(a) } catch (e) { console.log(e.name, JSON.stringify(e.message)) }
 const b = {p: {q: [1, {}]}}
@@ -48,10 +47,8 @@ d.a = {b: {c: {d: {e: d}}}}
 try { JSON.stringify(d) } catch (e) { console.log(e.name, JSON.stringify(e.message)) }
 const shared = {v: 1}
 console.log(JSON.stringify([shared, shared]))
-}
-main()
 )JS",
-              R"OUT(TypeError "Converting circular structure to JSON\n    --> starting at object with constructor 'Object'\n    --- property 'self' closes the circle"
+        R"OUT(TypeError "Converting circular structure to JSON\n    --> starting at object with constructor 'Object'\n    --- property 'self' closes the circle"
 TypeError "Converting circular structure to JSON\n    --> starting at object with constructor 'Object'\n    |     property 'q' -> object with constructor 'Array'\n    |     index 1 -> object with constructor 'Object'\n    --- property 'r' closes the circle"
 TypeError "Converting circular structure to JSON\n    --> starting at object with constructor 'Object'\n    |     property 'a' -> object with constructor 'Object'\n    |     property 'b' -> object with constructor 'Object'\n    |     ...\n    |     property 'd' -> object with constructor 'Object'\n    --- property 'e' closes the circle"
 [{"v":1},{"v":1}]
@@ -59,14 +56,15 @@ TypeError "Converting circular structure to JSON\n    --> starting at object wit
 }
 
 TEST_CASE("VmNativesJson: parse") {
-    expectOut(R"JS(console.log(JSON.parse('{"a":[1,2,{"b":null}],"c":"\\u00e9\\ud83d\\ude00","d":-0,"e":1e3,"f":true}'), JSON.parse("-0"), JSON.parse(' "x" '), JSON.parse("123456789012345678901234567890"))
+    expectOut(
+        R"JS(console.log(JSON.parse('{"a":[1,2,{"b":null}],"c":"\\u00e9\\ud83d\\ude00","d":-0,"e":1e3,"f":true}'), JSON.parse("-0"), JSON.parse(' "x" '), JSON.parse("123456789012345678901234567890"))
 console.log(JSON.parse('{"b":1,"a":2,"1":3,"b":4}'), JSON.parse("[]"), JSON.parse("{}"), JSON.parse('"\\ud800"').length, JSON.parse('"\\/\\b\\f\\n\\r\\t\\"\\\\"').length)
 console.log(JSON.parse('{"a":1,"b":[1,2]}', (k, v) => typeof v === "number" ? v + 1 : v), JSON.parse('{"a":1,"b":2}', (k, v) => k === "a" ? undefined : v))
 const big = {list: Array.from({length: 50}, (_, i) => ({id: i, name: "item" + i, tags: ["x", "y"], ok: i % 2 === 0}))}
 const text = JSON.stringify(big)
 console.log(text.length, JSON.stringify(JSON.parse(text)) === text, JSON.stringify(JSON.parse(JSON.stringify(big, null, 2))) === text)
 )JS",
-              R"OUT({ a: [ 1, 2, { b: null } ], c: 'é😀', d: -0, e: 1000, f: true } -0 x 1.2345678901234568e+29
+        R"OUT({ a: [ 1, 2, { b: null } ], c: 'é😀', d: -0, e: 1000, f: true } -0 x 1.2345678901234568e+29
 { '1': 3, b: 4, a: 2 } [] {} 1 8
 { a: 2, b: [ 2, 3 ] } { b: 2 }
 2665 true true
@@ -74,14 +72,12 @@ console.log(text.length, JSON.stringify(JSON.parse(text)) === text, JSON.stringi
 }
 
 TEST_CASE("VmNativesJson: parse errors") {
-    expectOut(R"JS(function main() {
-for (const t of ["{bad", "", "[1,]", '{"a":1,}', "[1 2]", "tru", '"abc', "01", "1.", "-", '"\\x"', '"a\nb"', '{"a" 1}', "[", "1 2", '{"a":}', "1e", '"\\u12G4"', "undefined", "NaN", "abcdefghijklmnopqrstuvwxyz", "[1,2,3,4,5,6,7,8,9,10,x]", "[" + "1,".repeat(30) + "x" + ",2".repeat(30) + "]", "[x,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18]", "é"]) {
+    expectOut(
+        R"JS(for (const t of ["{bad", "", "[1,]", '{"a":1,}', "[1 2]", "tru", '"abc', "01", "1.", "-", '"\\x"', '"a\nb"', '{"a" 1}', "[", "1 2", '{"a":}', "1e", '"\\u12G4"', "undefined", "NaN", "abcdefghijklmnopqrstuvwxyz", "[1,2,3,4,5,6,7,8,9,10,x]", "[" + "1,".repeat(30) + "x" + ",2".repeat(30) + "]", "[x,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18]", "é"]) {
   try { JSON.parse(t); console.log("ok") } catch (e) { console.log(e.name + ": " + e.message) }
 }
-}
-main()
 )JS",
-              R"OUT(SyntaxError: Expected property name or '}' in JSON at position 1
+        R"OUT(SyntaxError: Expected property name or '}' in JSON at position 1
 SyntaxError: Unexpected end of JSON input
 SyntaxError: Unexpected token ']', "[1,]" is not valid JSON
 SyntaxError: Expected double-quoted property name in JSON at position 7
@@ -110,7 +106,8 @@ SyntaxError: Unexpected token 'é', "é" is not valid JSON
 }
 
 TEST_CASE("VmNativesJson: user code mutating the document") {
-    expectOut(R"JS(const doc = {a: {toJSON() { delete doc.b; delete doc.c; return "A" }}, b: "gone", c: {x: 1}, d: [1, 2]}
+    expectOut(
+        R"JS(const doc = {a: {toJSON() { delete doc.b; delete doc.c; return "A" }}, b: "gone", c: {x: 1}, d: [1, 2]}
 console.log(JSON.stringify(doc), JSON.stringify({p: 1, q: 2, r: 3}, function (k, v) { if (k === "p") { delete this.q } return v }))
 const parsed = JSON.parse('{"x":{"y":[1,2,3],"z":"s"},"w":{"v":true}}', function (k, v) {
   if (k === "y") { delete this.z; return v.map(n => String(n).repeat(3)) }
@@ -119,7 +116,7 @@ const parsed = JSON.parse('{"x":{"y":[1,2,3],"z":"s"},"w":{"v":true}}', function
 })
 console.log(parsed)
 )JS",
-              R"OUT({"a":"A","d":[1,2]} {"p":1,"r":3}
+        R"OUT({"a":"A","d":[1,2]} {"p":1,"r":3}
 { x: 'y:{"y":["111","222","333"]}', w: { v: true } }
 )OUT");
 }

@@ -1,7 +1,6 @@
-// VmNativesString.test.cpp — String.prototype and String statics: UTF-16 semantics, search, slicing, case, trim/pad, split/replace.
-// Each snippet is plain JavaScript; the expected output is what node v20 printed
-// for it (generated with `node -e`), checked with and without GC stress.
-// Snippets that use try/catch run inside main(): see VmNativesHelper.h.
+// VmNativesString.test.cpp — String.prototype and String statics: UTF-16 semantics, search,
+// slicing, case, trim/pad, split/replace. Each snippet is plain JavaScript; the expected output is
+// what node v20 printed for it (generated with `node -e`), checked with and without GC stress.
 #include "VmNativesHelper.h"
 
 using natives_test::expectOut;
@@ -39,14 +38,12 @@ HELLO, WORLD hello, world SSTRASSE àéîõü σας οδος ПРИВЕТ
 }
 
 TEST_CASE("VmNativesString: trim pad repeat concat") {
-    expectOut(R"JS(function main() {
-console.log("[" + "  \t\n x y \u00a0\ufeff".trim() + "]", "[" + "  x ".trimStart() + "]", "[" + "  x ".trimEnd() + "]")
+    expectOut(
+        R"JS(console.log("[" + "  \t\n x y \u00a0\ufeff".trim() + "]", "[" + "  x ".trimStart() + "]", "[" + "  x ".trimEnd() + "]")
 console.log("5".padStart(3, "0"), "abc".padEnd(8, "12"), "abc".padStart(2), "x".padStart(4), "ab".repeat(3), "x".repeat(0) === "", "a".concat(1, null, [2, 3]))
 for (const n of [-1, Infinity]) { try { "a".repeat(n) } catch (e) { console.log(e.name, e.message) } }
-}
-main()
 )JS",
-              R"OUT([x y] [x ] [  x]
+        R"OUT([x y] [x ] [  x]
 005 abc12121 abc    x ababab true a1null2,3
 RangeError Invalid count value: -1
 RangeError Invalid count value: Infinity
@@ -54,30 +51,33 @@ RangeError Invalid count value: Infinity
 }
 
 TEST_CASE("VmNativesString: split replace replaceAll") {
-    expectOut(R"JS(console.log("a,b,,c".split(","), "a,b,c".split(",", 2), "abc".split(""), "abc".split(), "".split(","), "".split(""), "a--b--c".split("--"), "abc".split("", 2))
+    expectOut(
+        R"JS(console.log("a,b,,c".split(","), "a,b,c".split(",", 2), "abc".split(""), "abc".split(), "".split(","), "".split(""), "a--b--c".split("--"), "abc".split("", 2))
 console.log("aXbX".replace("X", "-"), "aXbX".replaceAll("X", "-"), "abc".replaceAll("", "-"), "aXbX".replace("X", "$&$&$$$1$`$'"), "xx".replace("y", "z"))
 console.log("a-b-c".replaceAll("-", (m, off, str) => `[${m}${off}${str.length}]`), "aaa".replaceAll("aa", "b"), "abc".replace("", "_"))
 )JS",
-              R"OUT([ 'a', 'b', '', 'c' ] [ 'a', 'b' ] [ 'a', 'b', 'c' ] [ 'abc' ] [ '' ] [] [ 'a', 'b', 'c' ] [ 'a', 'b' ]
+        R"OUT([ 'a', 'b', '', 'c' ] [ 'a', 'b' ] [ 'a', 'b', 'c' ] [ 'abc' ] [ '' ] [] [ 'a', 'b', 'c' ] [ 'a', 'b' ]
 a-bX a-b- -a-b-c- aXX$$1abXbX xx
 a[-15]b[-35]c ba _abc
 )OUT");
 }
 
 TEST_CASE("VmNativesString: localeCompare and sort of words") {
-    expectOut(R"JS(console.log(["b", "a", "C", "B", "c", "A"].sort((x, y) => x.localeCompare(y)), "a".localeCompare("b"), "b".localeCompare("a"), "a".localeCompare("a"))
+    expectOut(
+        R"JS(console.log(["b", "a", "C", "B", "c", "A"].sort((x, y) => x.localeCompare(y)), "a".localeCompare("b"), "b".localeCompare("a"), "a".localeCompare("a"))
 console.log(["banana", "apple", "Cherry", "apple2", "Apple"].sort((x, y) => x.localeCompare(y)))
 )JS",
-              R"OUT([ 'a', 'A', 'b', 'B', 'c', 'C' ] -1 1 0
+        R"OUT([ 'a', 'A', 'b', 'B', 'c', 'C' ] -1 1 0
 [ 'apple', 'Apple', 'apple2', 'banana', 'Cherry' ]
 )OUT");
 }
 
 TEST_CASE("VmNativesString: localeCompare punctuation digits accents") {
-    expectOut(R"JS(console.log(["_a", "-a", ",a", "1a", "a", "A", "á", "Á", "b", "$a", " a", ".a", "a-b", "ab", "a b"].sort((x, y) => x.localeCompare(y)))
+    expectOut(
+        R"JS(console.log(["_a", "-a", ",a", "1a", "a", "A", "á", "Á", "b", "$a", " a", ".a", "a-b", "ab", "a b"].sort((x, y) => x.localeCompare(y)))
 console.log("ab".localeCompare("a-b"), "a b".localeCompare("ab"), "é".localeCompare("f"), "résumé".localeCompare("resume"), "Z".localeCompare("a"))
 )JS",
-              R"OUT([
+        R"OUT([
   ' a',  '_a', '-a', ',a',
   '.a',  '$a', '1a', 'a',
   'A',   'á',  'Á',  'a b',

@@ -28,9 +28,11 @@ LoadOutcome loadFlowc(const std::string& path) {
         std::fprintf(stderr, "flowrun: error: cannot read '%s'\n", path.c_str());
         return {std::nullopt, kBadInput};
     }
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
     using namespace flow::bytecode;
-    if (auto v = peekFormatVersion(bytes); v && (*v > kFormatVersionMax || *v < kFormatVersionMin)) {
+    if (auto v = peekFormatVersion(bytes);
+        v && (*v > kFormatVersionMax || *v < kFormatVersionMin)) {
         std::fprintf(stderr,
                      "flowrun: error: '%s' is bytecode format v%u; this flowrun reads v%u..v%u "
                      "(recompile it with this version's flowc)\n",

@@ -147,7 +147,7 @@ public:
                     expected += names[i];
                 }
             }
-            if (set.contains(size_t(FlowParser::SemiColon)) && nExpected <= 2) wantsEos = true;
+            if (set.contains(size_t(FlowParser::SemiColon))) wantsEos = true;
         }
         std::string text;
         if (wantsEos) {
@@ -208,11 +208,20 @@ bool chains(size_t t) {
 
 bool isIdentifierToken(size_t t) {
     switch (t) {
-    case FlowParser::Identifier: case FlowParser::Async: case FlowParser::Workflow:
-    case FlowParser::Task: case FlowParser::On: case FlowParser::Test: case FlowParser::Start:
-    case FlowParser::When: case FlowParser::From: case FlowParser::As: case FlowParser::Of:
+    case FlowParser::Identifier:
+    case FlowParser::Async:
+    case FlowParser::Workflow:
+    case FlowParser::Task:
+    case FlowParser::On:
+    case FlowParser::Test:
+    case FlowParser::Start:
+    case FlowParser::When:
+    case FlowParser::From:
+    case FlowParser::As:
+    case FlowParser::Of:
         return true;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -234,13 +243,22 @@ public:
             auto* st = atn.decisionToState[d];
             size_t alts = st->transitions.size();
             switch (st->ruleIndex) {
-            case FlowParser::RuleStatement: if (alts == 24) statement_ = d; break;
+            case FlowParser::RuleStatement:
+                if (alts == 24) statement_ = d;
+                break;
             case FlowParser::RuleReturnStatement:
-            case FlowParser::RuleThrowStatement: if (alts == 2) operand_.push_back(d); break;
+            case FlowParser::RuleThrowStatement:
+                if (alts == 2) operand_.push_back(d);
+                break;
             case FlowParser::RuleBreakStatement:
-            case FlowParser::RuleContinueStatement: if (alts == 2) label_.push_back(d); break;
-            case FlowParser::RuleArrowBody: if (alts == 2) arrowBody_ = d; break;
-            default: break;
+            case FlowParser::RuleContinueStatement:
+                if (alts == 2) label_.push_back(d);
+                break;
+            case FlowParser::RuleArrowBody:
+                if (alts == 2) arrowBody_ = d;
+                break;
+            default:
+                break;
             }
             // `(op operand)*` loops of the flat expression rules: an operator
             // always continues the expression (JavaScript inserts no semicolon
@@ -248,11 +266,20 @@ public:
             // also puts the error of `a +;` at ';' instead of at '+'.
             if (st->getStateType() == antlr4::atn::ATNState::STAR_LOOP_ENTRY && alts == 2) {
                 switch (st->ruleIndex) {
-                case FlowParser::RuleBinaryExpression: binaryLoop_ = d; break;
-                case FlowParser::RuleAssignmentExpression: assignLoop_ = d; break;
-                case FlowParser::RuleLeftHandSideExpression: suffixLoop_ = d; break;
-                case FlowParser::RuleExpressionSequence: commaLoop_ = d; break;
-                default: break;
+                case FlowParser::RuleBinaryExpression:
+                    binaryLoop_ = d;
+                    break;
+                case FlowParser::RuleAssignmentExpression:
+                    assignLoop_ = d;
+                    break;
+                case FlowParser::RuleLeftHandSideExpression:
+                    suffixLoop_ = d;
+                    break;
+                case FlowParser::RuleExpressionSequence:
+                    commaLoop_ = d;
+                    break;
+                default:
+                    break;
                 }
             }
         }
@@ -267,9 +294,14 @@ public:
         if (decision == commaLoop_) return input->LA(1) == FlowParser::Comma ? 1 : 2;
         if (decision == suffixLoop_) {
             switch (input->LA(1)) {
-            case FlowParser::Dot: case FlowParser::QuestionDot: case FlowParser::OpenBracket:
-            case FlowParser::OpenParen: case FlowParser::BackTick: return 1;
-            default: return 2;
+            case FlowParser::Dot:
+            case FlowParser::QuestionDot:
+            case FlowParser::OpenBracket:
+            case FlowParser::OpenParen:
+            case FlowParser::BackTick:
+                return 1;
+            default:
+                return 2;
             }
         }
         if (std::find(operand_.begin(), operand_.end(), decision) != operand_.end()) {
@@ -286,39 +318,91 @@ public:
 private:
     size_t predictStatement(antlr4::TokenStream* input) {
         enum Alt : size_t {
-            Block = 1, Variable, Import, Export, Empty, Function, Workflow, Task, Trigger, Test,
-            Class, If, Do, While, For, Continue, Break, Return, Throw, With, Switch, Try,
-            Labelled, Expression
+            Block = 1,
+            Variable,
+            Import,
+            Export,
+            Empty,
+            Function,
+            Workflow,
+            Task,
+            Trigger,
+            Test,
+            Class,
+            If,
+            Do,
+            While,
+            For,
+            Continue,
+            Break,
+            Return,
+            Throw,
+            With,
+            Switch,
+            Try,
+            Labelled,
+            Expression
         };
         size_t t1 = input->LA(1), t2 = input->LA(2);
         // A contextual keyword starts its declaration only when the next token
         // fits and is on the same line (`test\n"x"` is two expression statements).
         auto sameLine = [&] { return input->LT(1)->getLine() == input->LT(2)->getLine(); };
         switch (t1) {
-        case FlowParser::OpenBrace: return Block;
-        case FlowParser::Let: case FlowParser::Const: case FlowParser::Var: return Variable;
-        case FlowParser::Import: return Import;
-        case FlowParser::Export: return Export;
-        case FlowParser::SemiColon: return Empty;
-        case FlowParser::Function: return Function;
-        case FlowParser::Async: if (t2 == FlowParser::Function) return Function; break;
-        case FlowParser::Workflow: if (isIdentifierToken(t2) && sameLine()) return Workflow; break;
-        case FlowParser::Task: if (isIdentifierToken(t2) && sameLine()) return Task; break;
-        case FlowParser::On: if (t2 == FlowParser::StringLiteral && sameLine()) return Trigger; break;
-        case FlowParser::Test: if (t2 == FlowParser::StringLiteral && sameLine()) return Test; break;
-        case FlowParser::Class: return Class;
-        case FlowParser::If: return If;
-        case FlowParser::Do: return Do;
-        case FlowParser::While: return While;
-        case FlowParser::For: return For;
-        case FlowParser::Continue: return Continue;
-        case FlowParser::Break: return Break;
-        case FlowParser::Return: return Return;
-        case FlowParser::Throw: return Throw;
-        case FlowParser::With: return With;
-        case FlowParser::Switch: return Switch;
-        case FlowParser::Try: return Try;
-        default: break;
+        case FlowParser::OpenBrace:
+            return Block;
+        case FlowParser::Let:
+        case FlowParser::Const:
+        case FlowParser::Var:
+            return Variable;
+        case FlowParser::Import:
+            return Import;
+        case FlowParser::Export:
+            return Export;
+        case FlowParser::SemiColon:
+            return Empty;
+        case FlowParser::Function:
+            return Function;
+        case FlowParser::Async:
+            if (t2 == FlowParser::Function) return Function;
+            break;
+        case FlowParser::Workflow:
+            if (isIdentifierToken(t2) && sameLine()) return Workflow;
+            break;
+        case FlowParser::Task:
+            if (isIdentifierToken(t2) && sameLine()) return Task;
+            break;
+        case FlowParser::On:
+            if (t2 == FlowParser::StringLiteral && sameLine()) return Trigger;
+            break;
+        case FlowParser::Test:
+            if (t2 == FlowParser::StringLiteral && sameLine()) return Test;
+            break;
+        case FlowParser::Class:
+            return Class;
+        case FlowParser::If:
+            return If;
+        case FlowParser::Do:
+            return Do;
+        case FlowParser::While:
+            return While;
+        case FlowParser::For:
+            return For;
+        case FlowParser::Continue:
+            return Continue;
+        case FlowParser::Break:
+            return Break;
+        case FlowParser::Return:
+            return Return;
+        case FlowParser::Throw:
+            return Throw;
+        case FlowParser::With:
+            return With;
+        case FlowParser::Switch:
+            return Switch;
+        case FlowParser::Try:
+            return Try;
+        default:
+            break;
         }
         if (isIdentifierToken(t1) && t2 == FlowParser::Colon) return Labelled;
         return Expression;
@@ -326,17 +410,34 @@ private:
 
     static bool isBinaryOperator(size_t t) {
         switch (t) {
-        case FlowParser::Or: case FlowParser::And: case FlowParser::Nullish: case FlowParser::BitOr:
-        case FlowParser::BitXOr: case FlowParser::BitAnd: case FlowParser::Equals:
-        case FlowParser::NotEquals: case FlowParser::IdentityEquals:
-        case FlowParser::IdentityNotEquals: case FlowParser::LessThan: case FlowParser::MoreThan:
-        case FlowParser::LessThanEquals: case FlowParser::GreaterThanEquals:
-        case FlowParser::Instanceof: case FlowParser::In: case FlowParser::LeftShiftArithmetic:
-        case FlowParser::RightShiftArithmetic: case FlowParser::RightShiftLogical:
-        case FlowParser::Plus: case FlowParser::Minus: case FlowParser::Multiply:
-        case FlowParser::Divide: case FlowParser::Modulus: case FlowParser::Power:
+        case FlowParser::Or:
+        case FlowParser::And:
+        case FlowParser::Nullish:
+        case FlowParser::BitOr:
+        case FlowParser::BitXOr:
+        case FlowParser::BitAnd:
+        case FlowParser::Equals:
+        case FlowParser::NotEquals:
+        case FlowParser::IdentityEquals:
+        case FlowParser::IdentityNotEquals:
+        case FlowParser::LessThan:
+        case FlowParser::MoreThan:
+        case FlowParser::LessThanEquals:
+        case FlowParser::GreaterThanEquals:
+        case FlowParser::Instanceof:
+        case FlowParser::In:
+        case FlowParser::LeftShiftArithmetic:
+        case FlowParser::RightShiftArithmetic:
+        case FlowParser::RightShiftLogical:
+        case FlowParser::Plus:
+        case FlowParser::Minus:
+        case FlowParser::Multiply:
+        case FlowParser::Divide:
+        case FlowParser::Modulus:
+        case FlowParser::Power:
             return true;
-        default: return false;
+        default:
+            return false;
         }
     }
     static bool isAssignOperator(size_t t) {
@@ -374,15 +475,28 @@ protected:
 private:
     static bool startsStatement(size_t t) {
         switch (t) {
-        case FlowParser::Let: case FlowParser::Const: case FlowParser::Var:
-        case FlowParser::Function: case FlowParser::Workflow: case FlowParser::Task:
-        case FlowParser::Test: case FlowParser::On: case FlowParser::Import:
-        case FlowParser::Export: case FlowParser::If: case FlowParser::For:
-        case FlowParser::While: case FlowParser::Do: case FlowParser::Return:
-        case FlowParser::Switch: case FlowParser::Try: case FlowParser::Throw:
+        case FlowParser::Let:
+        case FlowParser::Const:
+        case FlowParser::Var:
+        case FlowParser::Function:
+        case FlowParser::Workflow:
+        case FlowParser::Task:
+        case FlowParser::Test:
+        case FlowParser::On:
+        case FlowParser::Import:
+        case FlowParser::Export:
+        case FlowParser::If:
+        case FlowParser::For:
+        case FlowParser::While:
+        case FlowParser::Do:
+        case FlowParser::Return:
+        case FlowParser::Switch:
+        case FlowParser::Try:
+        case FlowParser::Throw:
         case FlowParser::Class:
             return true;
-        default: return false;
+        default:
+            return false;
         }
     }
     FlowParser& parser_;
@@ -511,7 +625,8 @@ void parseOnThisThread(ParseJob& job) {
     // an integer (the stack grows down on every platform Flow supports).
     char stackProbe;
     auto here = reinterpret_cast<uintptr_t>(&stackProbe);
-    parser.stackFloor = reinterpret_cast<const char*>(here > kParserStackBudget ? here - kParserStackBudget : 0);
+    parser.stackFloor =
+        reinterpret_cast<const char*>(here > kParserStackBudget ? here - kParserStackBudget : 0);
     SyntaxErrorListener listener(job.diags, builder);
     auto bail = std::make_shared<antlr4::BailErrorStrategy>();
     auto recovering = std::make_shared<FlowErrorStrategy>(parser);
@@ -573,7 +688,8 @@ void parseOnThisThread(ParseJob& job) {
     if (profile) {
         auto infos = parser.getParseInfo().getDecisionInfo();
         std::vector<const antlr4::atn::DecisionInfo*> order;
-        for (auto& d : infos) order.push_back(&d);
+        for (auto& d : infos)
+            order.push_back(&d);
         std::sort(order.begin(), order.end(), [](auto* a, auto* b) {
             return a->SLL_ATNTransitions + a->LL_ATNTransitions >
                    b->SLL_ATNTransitions + b->LL_ATNTransitions;
@@ -584,9 +700,9 @@ void parseOnThisThread(ParseJob& job) {
             std::fprintf(stderr,
                          "decision %zu (rule %s): invocations %lld, SLL ATN %lld, DFA %lld, "
                          "LL fallback %lld, LL ATN %lld, max look %lld\n",
-                         d.decision, parser.getRuleNames()[state->ruleIndex].c_str(),
-                         d.invocations, d.SLL_ATNTransitions, d.SLL_DFATransitions,
-                         d.LL_Fallback, d.LL_ATNTransitions, d.SLL_MaxLook);
+                         d.decision, parser.getRuleNames()[state->ruleIndex].c_str(), d.invocations,
+                         d.SLL_ATNTransitions, d.SLL_DFATransitions, d.LL_Fallback,
+                         d.LL_ATNTransitions, d.SLL_MaxLook);
         }
     }
 }

@@ -9,9 +9,9 @@ namespace flow::vm {
 
 // TaskUnavailable: tasks need the durable runtime (issue 4).
 void throwTaskUnavailable(Vm& vm) {
-    vm.throwValue(Value::object(vm.newErrorWithProto(
-        vm.errorProtos[0], "TaskUnavailable",
-        "tasks run under the durable runtime (flowrun, issue 4)")));
+    vm.throwValue(Value::object(
+        vm.newErrorWithProto(vm.errorProtos[0], "TaskUnavailable",
+                             "tasks run under the durable runtime (flowrun, issue 4)")));
 }
 
 // Pushes a frame for `c` on `f`. The arguments are read through `argAt`
@@ -27,13 +27,16 @@ static void pushFrameImpl(Vm& vm, uint32_t& callDepth, Fiber* f, Closure* c, Val
     size_t need = size_t(base) + fn.frameSize + 1;
     if (f->stack.size() < need) {
         size_t cap = f->stack.size() < 64 ? 64 : f->stack.size();
-        while (cap < need) cap *= 2;
+        while (cap < need)
+            cap *= 2;
         f->stack.resize(cap, Value::undefined());
     }
     Value* regs = f->stack.data() + base;
     uint32_t n = argc < fn.numParams ? argc : fn.numParams;
-    for (uint32_t i = 0; i < n; ++i) regs[i] = argAt(i);
-    for (uint32_t i = n; i < fn.frameSize; ++i) regs[i] = Value::undefined();
+    for (uint32_t i = 0; i < n; ++i)
+        regs[i] = argAt(i);
+    for (uint32_t i = n; i < fn.frameSize; ++i)
+        regs[i] = Value::undefined();
     Frame fr;
     fr.closure = c;
     fr.base = base;
@@ -47,20 +50,23 @@ static void pushFrameImpl(Vm& vm, uint32_t& callDepth, Fiber* f, Closure* c, Val
         // The frame is pushed (its registers are roots) before allocating.
         Array* rest = vm.newArray(argc > fn.numParams ? argc - fn.numParams : 0);
         f->stack[base + fn.numParams] = Value::object(rest);
-        for (uint32_t i = fn.numParams; i < argc; ++i) rest->elems.push_back(argAt(i));
+        for (uint32_t i = fn.numParams; i < argc; ++i)
+            rest->elems.push_back(argAt(i));
     }
 }
 
 void pushFrameFromStack(Vm& vm, uint32_t& callDepth, Fiber* f, Closure* c, Value thisValue,
                         uint32_t argStart, uint32_t argc, uint32_t retSlot) {
-    pushFrameImpl(vm, callDepth, f, c, thisValue, argc,
-                  [f, argStart](uint32_t i) { return f->stack[argStart + i]; }, retSlot, false);
+    pushFrameImpl(
+        vm, callDepth, f, c, thisValue, argc,
+        [f, argStart](uint32_t i) { return f->stack[argStart + i]; }, retSlot, false);
 }
 
 void pushFrameFromSpan(Vm& vm, uint32_t& callDepth, Fiber* f, Closure* c, Value thisValue,
                        std::span<const Value> args, uint32_t retSlot, bool returnToHost) {
-    pushFrameImpl(vm, callDepth, f, c, thisValue, uint32_t(args.size()),
-                  [args](uint32_t i) { return args[i]; }, retSlot, returnToHost);
+    pushFrameImpl(
+        vm, callDepth, f, c, thisValue, uint32_t(args.size()),
+        [args](uint32_t i) { return args[i]; }, retSlot, returnToHost);
 }
 
 Fiber* Vm::newAsyncFiber(Closure* c, Value thisValue, std::span<const Value> args) {
@@ -106,7 +112,8 @@ Value Vm::callNative(NativeFunction* n, Value thisValue, std::span<const Value> 
         buf = big.data();
     }
     buf[0] = thisValue;
-    for (size_t i = 0; i < args.size(); ++i) buf[i + 1] = args[i];
+    for (size_t i = 0; i < args.size(); ++i)
+        buf[i + 1] = args[i];
     struct Restore {
         Vm& vm;
         bool construct;
@@ -129,6 +136,14 @@ Value Vm::callNative(NativeFunction* n, Value thisValue, std::span<const Value> 
 }
 
 Value Vm::call(Value fn, Value thisValue, std::span<const Value> args) {
+    Value r = callAny(fn, thisValue, args);
+    // A native calling back into Flow gets a result nothing else roots (the
+    // callee's frame is gone): keep it alive until the native returns.
+    if (autoRoot_) handles_.push_back(r);
+    return r;
+}
+
+Value Vm::callAny(Value fn, Value thisValue, std::span<const Value> args) {
     if (fn.isObject()) {
         switch (fn.asObject()->type) {
         case ObjType::Closure:

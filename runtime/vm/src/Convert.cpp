@@ -83,7 +83,8 @@ bool isJsSpaceAt(std::string_view s, size_t i, size_t* len) {
 
 std::string_view trimJs(std::string_view s) {
     size_t len;
-    while (!s.empty() && isJsSpaceAt(s, 0, &len)) s.remove_prefix(len);
+    while (!s.empty() && isJsSpaceAt(s, 0, &len))
+        s.remove_prefix(len);
     // Trailing: scan from the front to find the last non-space end.
     size_t end = 0, i = 0;
     while (i < s.size()) {
@@ -101,9 +102,10 @@ double parseRadix(std::string_view digits, int radix) {
     if (digits.empty()) return NAN;
     double v = 0;
     for (char c : digits) {
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'z' ? c - 'a' + 10
-                                             : c >= 'A' && c <= 'Z' ? c - 'A' + 10
-                                                                    : 99;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'z' ? c - 'a' + 10
+                : c >= 'A' && c <= 'Z' ? c - 'A' + 10
+                                       : 99;
         if (d >= radix) return NAN;
         v = v * radix + d;
     }
@@ -129,17 +131,20 @@ double stringToNumber(std::string_view raw) {
     if (body == "Infinity") return neg ? -INFINITY : INFINITY;
     // StrUnsignedDecimalLiteral: digits [. digits] | . digits, then [eE][+-]digits
     size_t i = 0, intDigits = 0, fracDigits = 0;
-    while (i < body.size() && body[i] >= '0' && body[i] <= '9') ++i, ++intDigits;
+    while (i < body.size() && body[i] >= '0' && body[i] <= '9')
+        ++i, ++intDigits;
     if (i < body.size() && body[i] == '.') {
         ++i;
-        while (i < body.size() && body[i] >= '0' && body[i] <= '9') ++i, ++fracDigits;
+        while (i < body.size() && body[i] >= '0' && body[i] <= '9')
+            ++i, ++fracDigits;
     }
     if (intDigits + fracDigits == 0) return NAN;
     if (i < body.size() && (body[i] == 'e' || body[i] == 'E')) {
         ++i;
         if (i < body.size() && (body[i] == '+' || body[i] == '-')) ++i;
         size_t expDigits = 0;
-        while (i < body.size() && body[i] >= '0' && body[i] <= '9') ++i, ++expDigits;
+        while (i < body.size() && body[i] >= '0' && body[i] <= '9')
+            ++i, ++expDigits;
         if (expDigits == 0) return NAN;
     }
     if (i != body.size()) return NAN;
@@ -147,7 +152,9 @@ double stringToNumber(std::string_view raw) {
     return std::strtod(tmp.c_str(), nullptr);
 }
 
-int32_t toInt32(double d) { return int32_t(toUint32(d)); }
+int32_t toInt32(double d) {
+    return int32_t(toUint32(d));
+}
 
 uint32_t toUint32(double d) {
     if (!std::isfinite(d) || d == 0) return 0;

@@ -11,13 +11,19 @@
 namespace flow::vm {
 
 HandleScope::HandleScope(Vm& vm) : vm_(vm), mark_(vm.handles_.size()) {}
-HandleScope::~HandleScope() { vm_.handles_.resize(mark_); }
+HandleScope::~HandleScope() {
+    vm_.handles_.resize(mark_);
+}
 size_t HandleScope::add(Value v) {
     vm_.handles_.push_back(v);
     return vm_.handles_.size() - 1;
 }
-Value HandleScope::get(size_t slot) const { return vm_.handles_[slot]; }
-void HandleScope::set(size_t slot, Value v) { vm_.handles_[slot] = v; }
+Value HandleScope::get(size_t slot) const {
+    return vm_.handles_[slot];
+}
+void HandleScope::set(size_t slot, Value v) {
+    vm_.handles_[slot] = v;
+}
 
 void Vm::maybeCollect() {
     if (collecting_) return;
@@ -27,21 +33,31 @@ void Vm::maybeCollect() {
 
 void Vm::markRoots(Tracer& t) {
     for (auto& consts : constants_)
-        for (Value v : consts) t.mark(v);
-    for (Value v : modVars_) t.mark(v);
-    for (Value v : builtins_) t.mark(v);
-    for (Value v : handles_) t.mark(v);
+        for (Value v : consts)
+            t.mark(v);
+    for (Value v : modVars_)
+        t.mark(v);
+    for (Value v : builtins_)
+        t.mark(v);
+    for (Value v : handles_)
+        t.mark(v);
     for (auto r : rootRanges_)
-        for (Value v : r) t.mark(v);
-    for (String* s : interned_) t.mark(s);
-    Object* protos[] = {objectProto,  functionProto, arrayProto,    stringProto,
-                        numberProto,  booleanProto,  promiseProto,  iteratorProto};
-    for (Object* p : protos) t.mark(p);
-    for (Object* p : errorProtos) t.mark(p);
+        for (Value v : r)
+            t.mark(v);
+    for (String* s : interned_)
+        t.mark(s);
+    Object* protos[] = {objectProto, functionProto, arrayProto,   stringProto,
+                        numberProto, booleanProto,  promiseProto, iteratorProto};
+    for (Object* p : protos)
+        t.mark(p);
+    for (Object* p : errorProtos)
+        t.mark(p);
     t.mark(exception_);
-    for (Promise* p : rejected_) t.mark(p);
+    for (Promise* p : rejected_)
+        t.mark(p);
     t.mark(hostFiber_);
-    for (Fiber* f : running_) t.mark(f);
+    for (Fiber* f : running_)
+        t.mark(f);
     for (auto& j : jobs_) {
         t.mark(j.reaction.derived);
         t.mark(j.reaction.onFulfilled);

@@ -9,19 +9,56 @@
 namespace flow::vm {
 
 namespace {
-uint32_t fnv1a(std::string_view s) {
-    uint32_t h = 2166136261u;
-    for (unsigned char c : s) h = (h ^ c) * 16777619u;
+// A bounded hash: the length plus at most 32 bytes (the first and last 16).
+// Property lookups only use it as a prefilter before comparing bytes, and it
+// keeps creating a string O(1) beyond the copy (string building is common).
+uint32_t sampleHash(std::string_view s) {
+    uint32_t h = 2166136261u ^ uint32_t(s.size());
+    auto mix = [&h](unsigned char c) { h = (h ^ c) * 16777619u; };
+    if (s.size() <= 32) {
+        for (unsigned char c : s)
+            mix(c);
+    } else {
+        for (size_t i = 0; i < 16; ++i)
+            mix(uint8_t(s[i]));
+        for (size_t i = s.size() - 16; i < s.size(); ++i)
+            mix(uint8_t(s[i]));
+    }
     return h;
 }
 // Objects switch from a linear scan to a hash index past this many properties.
 constexpr size_t kIndexThreshold = 12;
+
+// True when the WTF-8 bytes hold an encoded lead surrogate immediately
+// followed by an encoded trail surrogate: such a pair must be stored as one
+// 4-byte sequence so that equal JS strings have equal bytes.
+bool hasSplitPair(std::string_view s) {
+    for (size_t i = 0; i + 5 < s.size(); ++i) {
+        if (uint8_t(s[i]) == 0xED && (uint8_t(s[i + 1]) & 0xF0) == 0xA0 &&
+            uint8_t(s[i + 3]) == 0xED && (uint8_t(s[i + 4]) & 0xF0) == 0xB0)
+            return true;
+    }
+    return false;
+}
 } // namespace
 
 // ---- String
 String::String(std::string s) : HeapObject(ObjType::String), data(std::move(s)) {
-    hash = fnv1a(data);
     length16 = utf16Length(data, &ascii);
+    if (!ascii && hasSplitPair(data)) {
+        data = fromUnits(toUnits(data));
+        length16 = utf16Length(data, &ascii);
+    }
+    hash = sampleHash(data);
+}
+
+String::String(std::string s, uint32_t len16, bool isAscii)
+    : HeapObject(ObjType::String), data(std::move(s)), length16(len16), ascii(isAscii) {
+    hash = sampleHash(data);
+}
+
+uint32_t hashKey(std::string_view s) {
+    return sampleHash(s);
 }
 
 uint16_t String::unitAt(uint32_t i) const {
@@ -52,7 +89,9 @@ Value* Object::findOwn(std::string_view key, uint32_t hash) {
     return nullptr;
 }
 
-Value* Object::findOwn(std::string_view key) { return findOwn(key, fnv1a(key)); }
+Value* Object::findOwn(std::string_view key) {
+    return findOwn(key, sampleHash(key));
+}
 
 void Object::setOwn(String* key, Value v) {
     if (Value* slot = findOwn(key)) {
@@ -60,8 +99,10 @@ void Object::setOwn(String* key, Value v) {
         return;
     }
     props.push_back({key, v});
-    if (index_) index_->emplace(key->view(), uint32_t(props.size() - 1));
-    else if (props.size() > kIndexThreshold) rebuildIndex();
+    if (index_)
+        index_->emplace(key->view(), uint32_t(props.size() - 1));
+    else if (props.size() > kIndexThreshold)
+        rebuildIndex();
 }
 
 void Object::setHidden(String* key, Value v) {
@@ -90,7 +131,8 @@ bool Object::removeOwn(std::string_view key) {
 void Object::rebuildIndex() {
     index_ = std::make_unique<std::unordered_map<std::string_view, uint32_t>>();
     index_->reserve(props.size() * 2);
-    for (uint32_t i = 0; i < props.size(); ++i) index_->emplace(props[i].key->view(), i);
+    for (uint32_t i = 0; i < props.size(); ++i)
+        index_->emplace(props[i].key->view(), i);
 }
 
 std::vector<String*> Object::ownKeys() const {
@@ -108,7 +150,8 @@ std::vector<String*> Object::ownKeys() const {
     }
     std::sort(indices.begin(), indices.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& [n, k] : indices) out.push_back(k);
+    for (auto& [n, k] : indices)
+        out.push_back(k);
     for (auto& p : props)
         if (p.enumerable && !isArrayIndex(p.key->view())) out.push_back(p.key);
     return out;
@@ -124,19 +167,22 @@ void Object::trace(Tracer& t) {
 
 void Array::trace(Tracer& t) {
     Object::trace(t);
-    for (Value v : elems) t.mark(v);
+    for (Value v : elems)
+        t.mark(v);
 }
 
 void Closure::trace(Tracer& t) {
     Object::trace(t);
     t.mark(boundThis);
-    for (Box* b : upvals) t.mark(b);
+    for (Box* b : upvals)
+        t.mark(b);
 }
 
 void NativeFunction::trace(Tracer& t) {
     Object::trace(t);
     t.mark(name);
-    for (Value v : slots) t.mark(v);
+    for (Value v : slots)
+        t.mark(v);
 }
 
 void Promise::trace(Tracer& t) {
@@ -155,7 +201,8 @@ void Fiber::trace(Tracer& t) {
     size_t top = 0;
     if (!frames.empty()) top = frames.back().base + frames.back().closure->fn->frameSize;
     if (top > stack.size()) top = stack.size();
-    for (size_t i = 0; i < top; ++i) t.mark(stack[i]);
+    for (size_t i = 0; i < top; ++i)
+        t.mark(stack[i]);
     for (auto& f : frames) {
         t.mark(f.closure);
         t.mark(f.thisValue);
@@ -165,6 +212,8 @@ void Fiber::trace(Tracer& t) {
     t.mark(resumeValue);
 }
 
-void Iterator::trace(Tracer& t) { t.mark(target); }
+void Iterator::trace(Tracer& t) {
+    t.mark(target);
+}
 
 } // namespace flow::vm

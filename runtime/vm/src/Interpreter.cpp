@@ -44,7 +44,9 @@ double jsPow(double x, double y) {
     if ((x == 1 || x == -1) && std::isinf(y)) return NAN;
     return std::pow(x, y);
 }
-double jsMod(double x, double y) { return std::fmod(x, y); }
+double jsMod(double x, double y) {
+    return std::fmod(x, y);
+}
 
 std::string localName(const bytecode::Module& m, const bytecode::Function& fn, uint32_t reg,
                       uint32_t pc) {
@@ -60,8 +62,10 @@ void Vm::fiberDone(Fiber* f, bool threw, Value v) {
     f->state = FiberState::Done;
     f->stack.clear();
     f->stack.shrink_to_fit();
-    if (threw) rejectPromise(f->promise, v);
-    else resolvePromise(f->promise, v);
+    if (threw)
+        rejectPromise(f->promise, v);
+    else
+        resolvePromise(f->promise, v);
 }
 
 void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
@@ -324,11 +328,14 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     Value obj = regs[bytecode::insnB(i)];
                     SAVEPC();
                     Value key;
-                    if (bytecode::insnOp(i) == Op::DelField) key = K[code[pc++]];
-                    else key = regs[bytecode::insnC(i)];
+                    if (bytecode::insnOp(i) == Op::DelField)
+                        key = K[code[pc++]];
+                    else
+                        key = regs[bytecode::insnC(i)];
                     SAVEPC();
                     if (obj.isNullish())
-                        throwError(ErrorKind::TypeError, "Cannot convert undefined or null to object");
+                        throwError(ErrorKind::TypeError,
+                                   "Cannot convert undefined or null to object");
                     if (isObjectLike(obj)) {
                         String* k;
                         PROTECT(k = toPropertyKey(key));
@@ -370,8 +377,8 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     break;
                 case Op::ObjectRest: {
                     Object* o;
-                    PROTECT(o = objectRest(*this, regs[bytecode::insnB(i)],
-                                           regs[bytecode::insnC(i)]));
+                    PROTECT(
+                        o = objectRest(*this, regs[bytecode::insnB(i)], regs[bytecode::insnC(i)]));
                     regs[A] = Value::object(o);
                     break;
                 }
@@ -441,8 +448,8 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     if (op == Op::CallSpread && isType(callee, ObjType::Closure) &&
                         !static_cast<Closure*>(callee.asObject())->fn->isAsync) {
                         auto* c = static_cast<Closure*>(callee.asObject());
-                        pushFrameFromSpan(*this, callDepth_, f, c, thisValue, args,
-                                          frame->base + A, false);
+                        pushFrameFromSpan(*this, callDepth_, f, c, thisValue, args, frame->base + A,
+                                          false);
                         LOAD();
                         break;
                     }
@@ -494,8 +501,12 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         r.fiber = f;
                         p->reactions.push_back(r);
                     } else {
-                        Job j{Job::Kind::Resume, {}, p->result,
-                              p->state == PromiseState::Rejected, f, nullptr};
+                        Job j{Job::Kind::Resume,
+                              {},
+                              p->result,
+                              p->state == PromiseState::Rejected,
+                              f,
+                              nullptr};
                         enqueue(j);
                     }
                     f->state = FiberState::Suspended;
@@ -556,14 +567,38 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     int rel; // 0 <, 1 <=, 2 >, 3 >=
                     bool negate = false;
                     switch (op) {
-                    case Op::JumpIfLt: case Op::JumpIfLtK: rel = 0; break;
-                    case Op::JumpIfLe: case Op::JumpIfLeK: rel = 1; break;
-                    case Op::JumpIfGtK: rel = 2; break;
-                    case Op::JumpIfGeK: rel = 3; break;
-                    case Op::JumpIfNotLt: case Op::JumpIfNotLtK: rel = 0; negate = true; break;
-                    case Op::JumpIfNotLe: case Op::JumpIfNotLeK: rel = 1; negate = true; break;
-                    case Op::JumpIfNotGtK: rel = 2; negate = true; break;
-                    default: rel = 3; negate = true; break;
+                    case Op::JumpIfLt:
+                    case Op::JumpIfLtK:
+                        rel = 0;
+                        break;
+                    case Op::JumpIfLe:
+                    case Op::JumpIfLeK:
+                        rel = 1;
+                        break;
+                    case Op::JumpIfGtK:
+                        rel = 2;
+                        break;
+                    case Op::JumpIfGeK:
+                        rel = 3;
+                        break;
+                    case Op::JumpIfNotLt:
+                    case Op::JumpIfNotLtK:
+                        rel = 0;
+                        negate = true;
+                        break;
+                    case Op::JumpIfNotLe:
+                    case Op::JumpIfNotLeK:
+                        rel = 1;
+                        negate = true;
+                        break;
+                    case Op::JumpIfNotGtK:
+                        rel = 2;
+                        negate = true;
+                        break;
+                    default:
+                        rel = 3;
+                        negate = true;
+                        break;
                     }
                     bool r;
                     if (a.isNumber() && b.isNumber()) {
@@ -620,7 +655,8 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
     case Op::OPNAME:                                                                               \
     case Op::OPK: {                                                                                \
         Value bv = regs[bytecode::insnB(i)];                                                       \
-        Value cv = bytecode::insnOp(i) == Op::OPK ? K[bytecode::insnC(i)] : regs[bytecode::insnC(i)]; \
+        Value cv =                                                                                 \
+            bytecode::insnOp(i) == Op::OPK ? K[bytecode::insnC(i)] : regs[bytecode::insnC(i)];     \
         double x, y;                                                                               \
         if (bv.isNumber() && cv.isNumber()) {                                                      \
             x = bv.asNumber();                                                                     \
@@ -631,10 +667,10 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
         regs[A] = Value::number(EXPR);                                                             \
         break;                                                                                     \
     }
-                FLOW_NUM_BINOP(Sub, SubK, x - y)
-                FLOW_NUM_BINOP(Mul, MulK, x * y)
-                FLOW_NUM_BINOP(Div, DivK, x / y)
-                FLOW_NUM_BINOP(Mod, ModK, jsMod(x, y))
+                    FLOW_NUM_BINOP(Sub, SubK, x - y)
+                    FLOW_NUM_BINOP(Mul, MulK, x * y)
+                    FLOW_NUM_BINOP(Div, DivK, x / y)
+                    FLOW_NUM_BINOP(Mod, ModK, jsMod(x, y))
 #undef FLOW_NUM_BINOP
                 case Op::Pow: {
                     Value bv = regs[bytecode::insnB(i)], cv = regs[bytecode::insnC(i)];
@@ -660,12 +696,12 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
         regs[A] = Value::number(EXPR);                                                             \
         break;                                                                                     \
     }
-                FLOW_INT_BINOP(BitAnd, double(l & toInt32(y)))
-                FLOW_INT_BINOP(BitOr, double(l | toInt32(y)))
-                FLOW_INT_BINOP(BitXor, double(l ^ toInt32(y)))
-                FLOW_INT_BINOP(Shl, double(int32_t(uint32_t(l) << s)))
-                FLOW_INT_BINOP(Shr, double(l >> s))
-                FLOW_INT_BINOP(UShr, double(toUint32(x) >> s))
+                    FLOW_INT_BINOP(BitAnd, double(l & toInt32(y)))
+                    FLOW_INT_BINOP(BitOr, double(l | toInt32(y)))
+                    FLOW_INT_BINOP(BitXor, double(l ^ toInt32(y)))
+                    FLOW_INT_BINOP(Shl, double(int32_t(uint32_t(l) << s)))
+                    FLOW_INT_BINOP(Shr, double(l >> s))
+                    FLOW_INT_BINOP(UShr, double(toUint32(x) >> s))
 #undef FLOW_INT_BINOP
                 case Op::Neg:
                 case Op::Plus:
@@ -674,14 +710,25 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                 case Op::Dec: {
                     Value b = regs[bytecode::insnB(i)];
                     double x;
-                    if (b.isNumber()) x = b.asNumber();
-                    else PROTECT(x = toNumber(*this, b));
+                    if (b.isNumber())
+                        x = b.asNumber();
+                    else
+                        PROTECT(x = toNumber(*this, b));
                     switch (bytecode::insnOp(i)) {
-                    case Op::Neg: x = -x; break;
-                    case Op::BitNot: x = double(~toInt32(x)); break;
-                    case Op::Inc: x = x + 1; break;
-                    case Op::Dec: x = x - 1; break;
-                    default: break;
+                    case Op::Neg:
+                        x = -x;
+                        break;
+                    case Op::BitNot:
+                        x = double(~toInt32(x));
+                        break;
+                    case Op::Inc:
+                        x = x + 1;
+                        break;
+                    case Op::Dec:
+                        x = x - 1;
+                        break;
+                    default:
+                        break;
                     }
                     regs[A] = Value::number(x);
                     break;
@@ -717,7 +764,10 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     bool r;
                     if (b.isNumber() && c.isNumber()) {
                         double x = b.asNumber(), y = c.asNumber();
-                        r = op == Op::Lt ? x < y : op == Op::Le ? x <= y : op == Op::Gt ? x > y : x >= y;
+                        r = op == Op::Lt   ? x < y
+                            : op == Op::Le ? x <= y
+                            : op == Op::Gt ? x > y
+                                           : x >= y;
                     } else {
                         bool swap = op == Op::Le || op == Op::Gt;
                         int t;
@@ -760,8 +810,8 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                 // ---- iteration
                 case Op::IterInit: {
                     SAVEPC();
-                    Iterator* it = makeIterator(*this, regs[bytecode::insnB(i)],
-                                                bytecode::insnC(i) == 1);
+                    Iterator* it =
+                        makeIterator(*this, regs[bytecode::insnB(i)], bytecode::insnC(i) == 1);
                     regs[A] = Value::object(it);
                     break;
                 }

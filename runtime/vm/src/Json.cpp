@@ -28,7 +28,8 @@ Value fromJson(Vm& vm, const nlohmann::ordered_json& j) {
         return Value::object(vm.newString(j.get_ref<const std::string&>()));
     case nlohmann::json::value_t::array: {
         Array* a = vm.newArray(j.size());
-        for (auto& e : j) a->elems.push_back(fromJson(vm, e));
+        for (auto& e : j)
+            a->elems.push_back(fromJson(vm, e));
         return Value::object(a);
     }
     case nlohmann::json::value_t::object: {
@@ -126,13 +127,27 @@ void quoteJsonString(std::string& out, std::string_view s) {
         auto c = uint8_t(s[i]);
         if (c < 0x80) {
             switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20) {
                     char buf[8];
@@ -147,8 +162,8 @@ void quoteJsonString(std::string& out, std::string_view s) {
         }
         // An encoded lone surrogate (ED A0..BF xx) is escaped, as JS does.
         if (c == 0xED && i + 2 < s.size() && uint8_t(s[i + 1]) >= 0xA0) {
-            uint32_t cp = ((c & 0x0F) << 12) | ((uint8_t(s[i + 1]) & 0x3F) << 6) |
-                          (uint8_t(s[i + 2]) & 0x3F);
+            uint32_t cp =
+                ((c & 0x0F) << 12) | ((uint8_t(s[i + 1]) & 0x3F) << 6) | (uint8_t(s[i + 2]) & 0x3F);
             char buf[8];
             std::snprintf(buf, sizeof buf, "\\u%04x", unsigned(cp));
             out += buf;

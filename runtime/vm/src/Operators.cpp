@@ -29,13 +29,7 @@ Value opAdd(Vm& vm, Value a, Value b) {
         String* sb = toString(vm, pb);
         if (sb->data.empty()) return Value::object(sa);
         if (sa->data.empty()) return Value::object(sb);
-        if (sa->data.size() + sb->data.size() > vm.maxStringBytes())
-            vm.throwError(ErrorKind::RangeError, "Invalid string length");
-        std::string s;
-        s.reserve(sa->data.size() + sb->data.size());
-        s += sa->data;
-        s += sb->data;
-        return Value::object(vm.newString(std::move(s)));
+        return Value::object(vm.concat(sa, sb));
     }
     return Value::number(toNumber(vm, pa) + toNumber(vm, pb));
 }
@@ -102,9 +96,12 @@ Iterator* makeIterator(Vm& vm, Value v, bool keys) {
     Iterator* it = vm.alloc<Iterator>();
     hs.add(Value::object(it));
     if (!keys) {
-        if (isArray(v)) it->kind = IterKind::ArrayValues;
-        else if (isString(v)) it->kind = IterKind::StringCodePoints;
-        else vm.throwError(ErrorKind::TypeError, describe(vm, v) + " is not iterable");
+        if (isArray(v))
+            it->kind = IterKind::ArrayValues;
+        else if (isString(v))
+            it->kind = IterKind::StringCodePoints;
+        else
+            vm.throwError(ErrorKind::TypeError, describe(vm, v) + " is not iterable");
         it->target = v;
         return it;
     }
@@ -118,7 +115,8 @@ Iterator* makeIterator(Vm& vm, Value v, bool keys) {
             list->elems.push_back(Value::object(vm.newString(std::to_string(i))));
     }
     if (isObjectLike(v))
-        for (String* k : asObj(v)->ownKeys()) list->elems.push_back(Value::object(k));
+        for (String* k : asObj(v)->ownKeys())
+            list->elems.push_back(Value::object(k));
     return it;
 }
 
@@ -168,7 +166,8 @@ void appendSpread(Vm& vm, Array* dst, Value src) {
     Iterator* it = makeIterator(vm, src, false);
     hs.add(Value::object(it));
     Value v;
-    while (iterNext(vm, it, &v)) dst->elems.push_back(v);
+    while (iterNext(vm, it, &v))
+        dst->elems.push_back(v);
 }
 
 void copyProps(Vm& vm, Object* dst, Value src) {
@@ -193,7 +192,8 @@ void copyProps(Vm& vm, Object* dst, Value src) {
         }
     }
     Object* o = asObj(src);
-    for (String* k : o->ownKeys()) dst->setOwn(k, *o->findOwn(k));
+    for (String* k : o->ownKeys())
+        dst->setOwn(k, *o->findOwn(k));
 }
 
 Object* objectRest(Vm& vm, Value src, Value excluded) {

@@ -10,7 +10,9 @@ namespace flow::vm {
 
 namespace {
 // Describes a receiver for TypeError messages ("undefined", "null").
-const char* nullishName(Value v) { return v.isNull() ? "null" : "undefined"; }
+const char* nullishName(Value v) {
+    return v.isNull() ? "null" : "undefined";
+}
 
 bool numberIndex(Value key, uint32_t* out) {
     if (!key.isNumber()) return false;

@@ -144,8 +144,10 @@ void Vm::runJob(Job& j) {
         auto* derived = static_cast<Promise*>(r.derived);
         if (!isCallable(handler)) {
             if (derived) {
-                if (j.rejected) rejectPromise(derived, j.argument);
-                else resolvePromise(derived, j.argument);
+                if (j.rejected)
+                    rejectPromise(derived, j.argument);
+                else
+                    resolvePromise(derived, j.argument);
             }
             return;
         }
@@ -205,11 +207,13 @@ Value Vm::startRun(Value workflow, Value args, Value options) {
     HandleScope hs(*this);
     Value result = call(workflow, Value::undefined(), list);
     hs.add(result);
+    String* runIdKey = intern("runId");
+    String* resultKey = intern("result");
     Object* handle = newObject();
     hs.add(Value::object(handle));
+    handle->setOwn(resultKey, result);
     String* id = newString("local-run-" + std::to_string(nextRunId_++));
-    handle->setOwn(intern("runId"), Value::object(id));
-    handle->setOwn(intern("result"), result);
+    handle->setOwn(runIdKey, Value::object(id));
     return Value::object(handle);
 }
 

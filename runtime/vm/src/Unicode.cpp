@@ -1,6 +1,8 @@
 // Unicode.cpp — WTF-8 <-> UTF-16 (see Heap.h for why WTF-8).
 #include "flow/vm/Unicode.h"
 
+#include <cstring>
+
 namespace flow::vm {
 
 namespace {
@@ -88,17 +90,28 @@ std::string toUtf8(std::string_view s) {
     while (i < s.size()) {
         size_t start = i;
         uint32_t cp = decodeOne(s, i);
-        if (cp >= 0xD800 && cp < 0xE000) appendCodePoint(out, 0xFFFD);
-        else if (cp == 0xFFFD) appendCodePoint(out, cp);
-        else out.append(s.substr(start, i - start));
+        if (cp >= 0xD800 && cp < 0xE000)
+            appendCodePoint(out, 0xFFFD);
+        else if (cp == 0xFFFD)
+            appendCodePoint(out, cp);
+        else
+            out.append(s.substr(start, i - start));
     }
     return out;
 }
 
 uint32_t utf16Length(std::string_view s, bool* ascii) {
-    uint32_t n = 0;
+    // Fast path: 8 bytes at a time while they are all ASCII.
+    size_t i = 0;
+    while (i + 8 <= s.size()) {
+        uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        if (w & 0x8080808080808080ull) break;
+        i += 8;
+    }
+    uint32_t n = uint32_t(i);
     bool a = true;
-    for (size_t i = 0; i < s.size();) {
+    for (; i < s.size();) {
         auto b = uint8_t(s[i]);
         if (b < 0x80) {
             ++n;

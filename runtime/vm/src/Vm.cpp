@@ -16,8 +16,10 @@ const char* const kErrorNames[5] = {"Error", "TypeError", "RangeError", "Referen
 } // namespace
 
 Vm::Vm(VmOptions opts) : opts_(std::move(opts)) {
-    if (!opts_.out) opts_.out = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
-    if (!opts_.err) opts_.err = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };
+    if (!opts_.out)
+        opts_.out = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
+    if (!opts_.err)
+        opts_.err = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };
     builtins_.assign(bytecode::kBuiltinCount, Value::undefined());
     // Interned names first: everything below may use them.
     names.length = intern("length");
@@ -39,7 +41,8 @@ Vm::Vm(VmOptions opts) : opts_(std::move(opts)) {
     names.boolean = intern("boolean");
     names.object = intern("object");
     names.function = intern("function");
-    for (int i = 0; i < 5; ++i) names.errorNames[i] = intern(kErrorNames[i]);
+    for (int i = 0; i < 5; ++i)
+        names.errorNames[i] = intern(kErrorNames[i]);
     // Prototypes are plain objects until the installers fill them.
     objectProto = alloc<Object>(nullptr);
     functionProto = alloc<Object>(objectProto);
@@ -50,7 +53,8 @@ Vm::Vm(VmOptions opts) : opts_(std::move(opts)) {
     promiseProto = alloc<Object>(objectProto);
     iteratorProto = alloc<Object>(objectProto);
     errorProtos[0] = alloc<Object>(objectProto);
-    for (int i = 1; i < 5; ++i) errorProtos[i] = alloc<Object>(errorProtos[0]);
+    for (int i = 1; i < 5; ++i)
+        errorProtos[i] = alloc<Object>(errorProtos[0]);
     for (int i = 0; i < 5; ++i) {
         errorProtos[i]->setHidden(names.name, Value::object(names.errorNames[i]));
         errorProtos[i]->setHidden(names.message, Value::object(names.empty));
@@ -81,11 +85,27 @@ void Vm::installNatives() {
 }
 
 String* Vm::intern(std::string_view s) {
-    for (String* x : interned_)
-        if (x->view() == s) return x;
+    if (auto it = internIndex_.find(s); it != internIndex_.end()) return it->second;
     String* str = newString(std::string(s));
     interned_.push_back(str);
+    internIndex_.emplace(str->view(), str);
     return str;
+}
+
+String* Vm::concat(String* a, String* b) {
+    if (a->data.size() + b->data.size() > opts_.maxStringBytes)
+        throwError(ErrorKind::RangeError, "Invalid string length");
+    std::string s;
+    s.reserve(a->data.size() + b->data.size());
+    s += a->data;
+    s += b->data;
+    bytesSinceGc_ += s.size();
+    // A lead surrogate at the end of a meeting a trail surrogate at the start
+    // of b must merge into one code point: let the scanning constructor do it.
+    bool maySplit = !a->ascii && !b->ascii && a->data.size() >= 3 && b->data.size() >= 3 &&
+                    uint8_t(a->data[a->data.size() - 3]) == 0xED && uint8_t(b->data[0]) == 0xED;
+    if (maySplit) return alloc<String>(std::move(s));
+    return alloc<String>(std::move(s), a->length16 + b->length16, a->ascii && b->ascii);
 }
 
 String* Vm::newString(std::string s) {
@@ -94,7 +114,9 @@ String* Vm::newString(std::string s) {
     return alloc<String>(std::move(s));
 }
 
-String* Vm::newStringFromUnits(std::u16string_view units) { return newString(fromUnits(units)); }
+String* Vm::newStringFromUnits(std::u16string_view units) {
+    return newString(fromUnits(units));
+}
 
 Array* Vm::newArray(size_t reserve) {
     Array* a = alloc<Array>(arrayProto);
@@ -170,8 +192,10 @@ std::string Vm::stackTrace() const {
         for (auto it = f->frames.rbegin(); it != f->frames.rend() && n < kLimit; ++it, ++n) {
             const bytecode::Function& fn = *it->closure->fn;
             std::string name = module_.strings.empty() ? "" : module_.str(fn.name);
-            if (fn.kind == bytecode::FunctionKind::Init) name = "<top-level>";
-            else if (name.empty()) name = "<anonymous>";
+            if (fn.kind == bytecode::FunctionKind::Init)
+                name = "<top-level>";
+            else if (name.empty())
+                name = "<anonymous>";
             if (fn.isAsync && fn.kind != bytecode::FunctionKind::Workflow) name = "async " + name;
             uint32_t col;
             uint32_t line = lineAt(fn, it->pc ? it->pc - 1 : 0, &col);
@@ -194,8 +218,10 @@ void Vm::load(bytecode::Module m) {
     for (size_t i = 0; i < module_.functions.size(); ++i) {
         auto& out = constants_[i];
         for (auto& k : module_.functions[i].constants) {
-            if (k.type == bytecode::Constant::Type::Number) out.push_back(Value::number(k.number));
-            else out.push_back(Value::object(newString(module_.str(k.string))));
+            if (k.type == bytecode::Constant::Type::Number)
+                out.push_back(Value::number(k.number));
+            else
+                out.push_back(Value::object(newString(module_.str(k.string))));
         }
     }
     modVars_.assign(module_.modVars.size(), Value::uninit());
@@ -253,8 +279,9 @@ Completion Vm::runWorkflow(uint32_t index, std::span<const Value> args) {
         Promise* p = asPromise(result);
         if (p->state == PromiseState::Fulfilled) return {true, p->result};
         if (p->state == PromiseState::Rejected) return {false, p->result};
-        Object* e = newErrorWithProto(errorProtos[0], "Deadlock",
-                                      "the workflow is waiting on a promise that nothing can settle");
+        Object* e =
+            newErrorWithProto(errorProtos[0], "Deadlock",
+                              "the workflow is waiting on a promise that nothing can settle");
         return {false, Value::object(e)};
     }
     return {true, result};

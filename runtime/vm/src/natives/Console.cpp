@@ -29,8 +29,8 @@ std::string inspectValue(Vm& vm, Value v);
 namespace {
 
 constexpr int kBreakLength = 80;
-constexpr size_t kMaxArrayLength = 100;
-constexpr size_t kMaxStringLength = 10000;
+constexpr size_t kInspectArrayLength = 100;
+constexpr size_t kInspectStringLength = 10000;
 constexpr int kCompact = 3;
 constexpr size_t kMinLineWidth = 16;
 
@@ -168,12 +168,12 @@ struct Inspector {
         std::string trailer;
         size_t n = len16(s);
         std::string cut;
-        if (n > kMaxStringLength) {
-            size_t remaining = n - kMaxStringLength;
+        if (n > kInspectStringLength) {
+            size_t remaining = n - kInspectStringLength;
             String tmp{std::string(s)};
-            cut = fromUnits(std::u16string_view(tmp.units()).substr(0, kMaxStringLength));
+            cut = fromUnits(std::u16string_view(tmp.units()).substr(0, kInspectStringLength));
             s = cut;
-            n = kMaxStringLength;
+            n = kInspectStringLength;
             trailer =
                 "... " + std::to_string(remaining) + " more character" + (remaining > 1 ? "s" : "");
         }
@@ -281,7 +281,7 @@ struct Inspector {
         std::vector<std::string> output;
         if (isArr) {
             Array* a = asArray(v);
-            size_t n = std::min(a->elems.size(), kMaxArrayLength);
+            size_t n = std::min(a->elems.size(), kInspectArrayLength);
             for (size_t i = 0; i < n && i < a->elems.size(); ++i)
                 output.push_back(formatNested(a->elems[i], recurseTimes));
             if (a->elems.size() > n) {
@@ -370,7 +370,7 @@ struct Inspector {
         size_t outputLength = output.size();
         Array* arr = asArray(value);
         // The "... more items" entry does not take part.
-        if (arr->elems.size() > kMaxArrayLength && outputLength > 0) --outputLength;
+        if (arr->elems.size() > kInspectArrayLength && outputLength > 0) --outputLength;
         constexpr size_t separatorSpace = 2;
         std::vector<size_t> dataLen(outputLength);
         for (size_t i = 0; i < outputLength; ++i) {

@@ -57,8 +57,10 @@ std::string joinArray(Vm& vm, Array* a, std::string_view sep, std::vector<Array*
         if (i) out += sep;
         Value v = a->elems[i];
         if (v.isNullish()) continue;
-        if (isArray(v)) out += joinArray(vm, asArray(v), ",", seen);
-        else out += toStdString(vm, v);
+        if (isArray(v))
+            out += joinArray(vm, asArray(v), ",", seen);
+        else
+            out += toStdString(vm, v);
     }
     seen.pop_back();
     return out;
@@ -77,7 +79,9 @@ Value objectToString(Vm& vm, const Args& args, NativeFunction*) {
     return Value::object(vm.newString(std::string("[object ") + tag + "]"));
 }
 
-Value objectValueOf(Vm&, const Args& args, NativeFunction*) { return args.thisValue; }
+Value objectValueOf(Vm&, const Args& args, NativeFunction*) {
+    return args.thisValue;
+}
 
 Value objectHasOwn(Vm& vm, const Args& args, NativeFunction*) {
     Value t = args.thisValue;
@@ -117,7 +121,8 @@ Value arrayCtor(Vm& vm, const Args& args, NativeFunction*) {
         a->elems.assign(size_t(n), Value::undefined()); // no holes: undefined
         return Value::object(a);
     }
-    for (uint32_t i = 0; i < args.size(); ++i) a->elems.push_back(args[i]);
+    for (uint32_t i = 0; i < args.size(); ++i)
+        a->elems.push_back(args[i]);
     return Value::object(a);
 }
 

@@ -8,7 +8,9 @@ using bytecode::Builtin;
 
 namespace {
 
-Promise* slotPromise(NativeFunction* self, int i) { return asPromise(self->slots[i]); }
+Promise* slotPromise(NativeFunction* self, int i) {
+    return asPromise(self->slots[i]);
+}
 
 // The resolve/reject functions handed to an executor or used by combinators:
 // slot 0 is the promise.
@@ -61,7 +63,8 @@ std::vector<Value> elementsOf(Vm& vm, Value v, const char* fn) {
     if (isString(v)) {
         std::vector<Value> out;
         String* s = asString(v);
-        for (uint32_t i = 0; i < s->length16; ++i) out.push_back(vm.get(v, Value::number(i)));
+        for (uint32_t i = 0; i < s->length16; ++i)
+            out.push_back(vm.get(v, Value::number(i)));
         return out;
     }
     vm.throwError(ErrorKind::TypeError, std::string("Promise.") + fn + " needs an array");
@@ -80,7 +83,8 @@ void combineStore(Vm& vm, NativeFunction* self, Value v, Combine kind, bool reje
     Value stored = v;
     if (kind == Combine::AllSettled) {
         Object* o = vm.newObject();
-        o->setOwn(vm.intern("status"), Value::object(vm.intern(rejected ? "rejected" : "fulfilled")));
+        o->setOwn(vm.intern("status"),
+                  Value::object(vm.intern(rejected ? "rejected" : "fulfilled")));
         o->setOwn(vm.intern(rejected ? "reason" : "value"), v);
         stored = Value::object(o);
     }
@@ -174,7 +178,8 @@ Value staticRace(Vm& vm, const Args& args, NativeFunction*) {
     std::vector<Value> items = elementsOf(vm, args[0], "race");
     NativeFunction* res = bound(vm, resolveFn, Value::object(p));
     NativeFunction* rej = bound(vm, rejectFn, Value::object(p));
-    for (Value v : items) vm.promiseThen(vm.promiseResolve(v), Value::object(res), Value::object(rej));
+    for (Value v : items)
+        vm.promiseThen(vm.promiseResolve(v), Value::object(res), Value::object(rej));
     return Value::object(p);
 }
 
@@ -195,21 +200,23 @@ Value protoCatch(Vm& vm, const Args& args, NativeFunction*) {
 }
 
 // finally: slot 0 = onFinally, slot 1 = the value to pass on / rethrow.
-Value returnSlot(Vm&, const Args&, NativeFunction* self) { return self->slots[1]; }
-Value throwSlot(Vm& vm, const Args&, NativeFunction* self) { vm.throwValue(self->slots[1]); }
+Value returnSlot(Vm&, const Args&, NativeFunction* self) {
+    return self->slots[1];
+}
+Value throwSlot(Vm& vm, const Args&, NativeFunction* self) {
+    vm.throwValue(self->slots[1]);
+}
 Value finallyFulfilled(Vm& vm, const Args& args, NativeFunction* self) {
     Value r = vm.call(self->slots[0], Value::undefined(), std::span<const Value>());
     Promise* q = vm.promiseResolve(r);
-    return Value::object(
-        vm.promiseThen(q, Value::object(bound(vm, returnSlot, Value::undefined(), args[0])),
-                       Value::undefined()));
+    return Value::object(vm.promiseThen(
+        q, Value::object(bound(vm, returnSlot, Value::undefined(), args[0])), Value::undefined()));
 }
 Value finallyRejected(Vm& vm, const Args& args, NativeFunction* self) {
     Value r = vm.call(self->slots[0], Value::undefined(), std::span<const Value>());
     Promise* q = vm.promiseResolve(r);
-    return Value::object(
-        vm.promiseThen(q, Value::object(bound(vm, throwSlot, Value::undefined(), args[0])),
-                       Value::undefined()));
+    return Value::object(vm.promiseThen(
+        q, Value::object(bound(vm, throwSlot, Value::undefined(), args[0])), Value::undefined()));
 }
 
 Value protoFinally(Vm& vm, const Args& args, NativeFunction*) {

@@ -33,11 +33,11 @@ struct Fiber;
 
 enum class ObjType : uint8_t {
     String,
-    Object,   // plain objects and Error objects (an Object whose proto chain has Error.prototype)
+    Object, // plain objects and Error objects (an Object whose proto chain has Error.prototype)
     Array,
-    Closure,  // a Flow function value
-    Native,   // a C++ function value
-    Box,      // the heap cell of a captured local
+    Closure, // a Flow function value
+    Native,  // a C++ function value
+    Box,     // the heap cell of a captured local
     Promise,
     Fiber,    // an async function's execution (not a Flow-visible value)
     Iterator, // for-of / for-in state (not a Flow-visible value)
@@ -67,11 +67,17 @@ struct HeapObject {
     HeapObject* next = nullptr; // the heap's all-objects list
 };
 
+// The hash String::hash holds, for a key given as bytes (Object::findOwn).
+uint32_t hashKey(std::string_view s);
+
 struct String final : HeapObject {
     explicit String(std::string s);
+    // When the caller knows the UTF-16 length (concatenation of two strings
+    // that do not split a surrogate pair).
+    String(std::string s, uint32_t len16, bool isAscii);
 
     std::string data;      // WTF-8 bytes
-    uint32_t hash = 0;     // FNV-1a of the bytes (property lookups)
+    uint32_t hash = 0;     // hashKey(data): a prefilter for property lookups
     uint32_t length16 = 0; // length in UTF-16 code units (JS .length)
     bool ascii = true;
 
@@ -80,9 +86,7 @@ struct String final : HeapObject {
     uint16_t unitAt(uint32_t i) const;
     // All UTF-16 code units (built lazily for non-ASCII strings).
     const std::u16string& units() const;
-    bool equals(const String* o) const {
-        return this == o || (hash == o->hash && data == o->data);
-    }
+    bool equals(const String* o) const { return this == o || (hash == o->hash && data == o->data); }
 
 private:
     mutable std::unique_ptr<std::u16string> units_;
@@ -180,7 +184,7 @@ enum class PromiseState : uint8_t { Pending, Fulfilled, Rejected };
 // VM's own "resume this fiber" reaction used by await).
 struct Reaction {
     enum class Kind : uint8_t { Then, Await } kind = Kind::Then;
-    Object* derived = nullptr; // Then: the promise returned by then() (may be null)
+    Object* derived = nullptr;     // Then: the promise returned by then() (may be null)
     Value onFulfilled, onRejected; // Then: handlers (undefined = pass through)
     Fiber* fiber = nullptr;        // Await: the fiber to resume
 };
@@ -197,8 +201,8 @@ struct Promise final : Object {
 
 struct Frame {
     Closure* closure = nullptr;
-    uint32_t base = 0;    // index of register 0 in the fiber's stack
-    uint32_t pc = 0;      // next instruction (saved while a callee runs)
+    uint32_t base = 0; // index of register 0 in the fiber's stack
+    uint32_t pc = 0;   // next instruction (saved while a callee runs)
     Value thisValue;
     uint32_t retSlot = 0; // absolute stack slot receiving this frame's result
     // Return to the C++ caller (Vm::call) instead of continuing the caller
@@ -215,9 +219,9 @@ struct Fiber final : HeapObject {
     std::vector<Value> stack;
     std::vector<Frame> frames;
     FiberState state = FiberState::Ready;
-    Promise* promise = nullptr;  // resolved with the async function's result
-    Fiber* resumer = nullptr;    // the fiber to switch back to at the first await/completion
-    uint32_t awaitSlot = 0;      // absolute slot receiving the awaited value
+    Promise* promise = nullptr; // resolved with the async function's result
+    Fiber* resumer = nullptr;   // the fiber to switch back to at the first await/completion
+    uint32_t awaitSlot = 0;     // absolute slot receiving the awaited value
     // Await resumption delivered by the scheduler.
     Value resumeValue;
     bool resumeThrow = false;
@@ -230,7 +234,7 @@ struct Iterator final : HeapObject {
     Iterator() : HeapObject(ObjType::Iterator) {}
     void trace(Tracer& t) override;
     IterKind kind = IterKind::ArrayValues;
-    Value target;   // the array or string (Keys: an Array of key strings)
+    Value target;       // the array or string (Keys: an Array of key strings)
     uint32_t index = 0; // next element (strings: next UTF-16 unit)
 };
 
@@ -246,9 +250,15 @@ struct WorkflowRef final : Object {
 };
 
 // ---- checked downcasts
-inline bool isType(Value v, ObjType t) { return v.isObject() && v.asObject()->type == t; }
-inline bool isString(Value v) { return isType(v, ObjType::String); }
-inline bool isArray(Value v) { return isType(v, ObjType::Array); }
+inline bool isType(Value v, ObjType t) {
+    return v.isObject() && v.asObject()->type == t;
+}
+inline bool isString(Value v) {
+    return isType(v, ObjType::String);
+}
+inline bool isArray(Value v) {
+    return isType(v, ObjType::Array);
+}
 // Every Flow-visible heap value except String is an Object.
 inline bool isObjectLike(Value v) {
     if (!v.isObject()) return false;
@@ -262,9 +272,17 @@ inline bool isCallable(Value v) {
     return t == ObjType::Closure || t == ObjType::Native || t == ObjType::Task ||
            t == ObjType::Workflow;
 }
-inline String* asString(Value v) { return static_cast<String*>(v.asObject()); }
-inline Object* asObj(Value v) { return static_cast<Object*>(v.asObject()); }
-inline Array* asArray(Value v) { return static_cast<Array*>(v.asObject()); }
-inline Promise* asPromise(Value v) { return static_cast<Promise*>(v.asObject()); }
+inline String* asString(Value v) {
+    return static_cast<String*>(v.asObject());
+}
+inline Object* asObj(Value v) {
+    return static_cast<Object*>(v.asObject());
+}
+inline Array* asArray(Value v) {
+    return static_cast<Array*>(v.asObject());
+}
+inline Promise* asPromise(Value v) {
+    return static_cast<Promise*>(v.asObject());
+}
 
 } // namespace flow::vm

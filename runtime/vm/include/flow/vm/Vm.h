@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "flow/bytecode/Builtins.h"
@@ -120,6 +121,8 @@ public:
     String* newString(std::string_view s) { return newString(std::string(s)); }
     String* newString(const char* s) { return newString(std::string(s)); }
     String* newStringFromUnits(std::u16string_view units);
+    // a + b without rescanning either (string building): O(copy).
+    String* concat(String* a, String* b);
     Object* newObject() { return alloc<Object>(objectProto); }
     Array* newArray(size_t reserve = 0);
     NativeFunction* newNative(std::string_view name, NativeFn fn, uint8_t arity);
@@ -232,6 +235,7 @@ private:
     // (an await whose promise rejected).
     void execute(Fiber* f, Value* out, bool throwOnEntry);
     Value callClosure(Closure* c, Value thisValue, std::span<const Value> args);
+    Value callAny(Value fn, Value thisValue, std::span<const Value> args);
     Value callNative(NativeFunction* n, Value thisValue, std::span<const Value> args,
                      bool construct);
     // Creates a fiber for an async closure and sets up its first frame.
@@ -244,8 +248,8 @@ private:
         Reaction reaction; // Reaction
         Value argument;    // Reaction: settled value; Resume: value
         bool rejected = false;
-        Fiber* fiber = nullptr;      // Resume
-        Promise* promise = nullptr;  // ResolveThenable: the promise to resolve
+        Fiber* fiber = nullptr;     // Resume
+        Promise* promise = nullptr; // ResolveThenable: the promise to resolve
     };
     void enqueue(Job j) { jobs_.push_back(std::move(j)); }
     void triggerReactions(Promise* p);
@@ -261,11 +265,12 @@ private:
     // Argument buffers of native calls in progress (they do not move).
     std::vector<std::span<const Value>> rootRanges_;
     std::vector<String*> interned_;
+    std::unordered_map<std::string_view, String*> internIndex_;
     std::deque<Job> jobs_;
     std::vector<Promise*> rejected_; // rejected while unhandled (checked after runJobs)
     Value exception_;
-    Fiber* hostFiber_ = nullptr;    // runs host-initiated calls (inits, reactions)
-    std::vector<Fiber*> running_;   // fibers being executed (nested execute calls)
+    Fiber* hostFiber_ = nullptr;  // runs host-initiated calls (inits, reactions)
+    std::vector<Fiber*> running_; // fibers being executed (nested execute calls)
     uint32_t callDepth_ = 0;
     uint32_t nativeDepth_ = 0;
     bool autoRoot_ = false;
