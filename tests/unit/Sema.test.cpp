@@ -4,6 +4,7 @@
 // cases compile source text through the driver, stopping after sema.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "flow/bytecode/Builtins.h"
@@ -401,8 +402,11 @@ export { f }
     for (auto* m : mv)
         names.push_back(m->name);
     // lib.flow first (limit, charge, child), then this file: hoisted top-level
-    // declarations in source order, then the nested block's binding.
-    CHECK(names == Names{"limit", "charge", "child", "first", "f", "t", "w", "nested"});
+    // declarations in source order. The nested block's binding is a local of
+    // the file's init, not a module variable.
+    CHECK(names == Names{"limit", "charge", "child", "first", "f", "t", "w"});
+    CHECK(s.sym("nested")->modVar == UINT32_MAX);
+    CHECK_FALSE(s.sym("nested")->isModuleLevel());
     for (uint32_t i = 0; i < mv.size(); ++i)
         CHECK(mv[i]->modVar == i);
     Symbol* imp = s.sym("charge"); // the import in this file
@@ -654,4 +658,60 @@ TEST_CASE("sema.src: broken programs give diagnostics, never a crash") {
         Src s(p);
         CHECK(s.c->diags->hasErrors());
     }
+}
+
+TEST_CASE("sema.src: nested blocks of top-level code are locals of the file's init") {
+    Src s("const fns = []\n"
+          "for (let i = 0; i < 3; i++) fns.push(() => i)\n"
+          "{ let x = 1; fns.push(() => x) }\n"
+          "try { throw 1 } catch (e) { fns.push(() => e) }\n");
+    CHECK(s.out == "");
+    auto& inits = s.sema().fileInits;
+    REQUIRE(inits.size() == 1);
+    REQUIRE(inits[0]);
+    FunctionScopeInfo* init = inits[0]->info;
+    REQUIRE(init);
+    CHECK(init->fn == inits[0].get());
+    // Only the file's own scope is module-level.
+    Symbol* fns = s.sym("fns");
+    CHECK(fns->isModuleLevel());
+    CHECK(fns->modVar != UINT32_MAX);
+    for (const char* n : {"i", "x", "e"}) {
+        Symbol* sym = s.sym(n);
+        CAPTURE(n);
+        CHECK(sym->owner == inits[0].get());
+        CHECK(sym->modVar == UINT32_MAX);
+        CHECK(sym->captured);
+        CHECK(std::find(init->locals.begin(), init->locals.end(), sym) != init->locals.end());
+    }
+    CHECK(s.sym("i")->inLoop);
+    CHECK_FALSE(s.sym("x")->inLoop);
+    // The arrows capture from the init frame; fns stays a module variable.
+    unsigned arrows = 0;
+    for (auto& f : s.sema().functions) {
+        if (f->parent != init) continue;
+        ++arrows;
+        REQUIRE(f->captures.size() == 1);
+        CHECK(f->captures[0]->name != "fns");
+    }
+    CHECK(arrows == 3);
+}
+
+TEST_CASE("sema.src: named function expressions, holes and inferred names") {
+    Src s("const g = function f(n) { return n ? f(n - 1) : 0 }\n"
+          "const [a, , b] = [1, 2, 3]\n"
+          "const h = () => a + b\n"
+          "const o = { k: function () {} }\n");
+    CHECK(s.out == "");
+    Symbol* f = s.sym("f");
+    CHECK(f->captured);
+    CHECK(f->owner != nullptr); // the init's frame, not a module variable
+    CHECK(s.fn("f")->captures.size() == 1);
+    bool sawH = false, sawK = false;
+    for (auto& fi : s.sema().functions) {
+        if (fi->fn->inferredName == "h") sawH = true;
+        if (fi->fn->inferredName == "k") sawK = true;
+    }
+    CHECK(sawH);
+    CHECK(sawK);
 }

@@ -199,7 +199,7 @@ uint32_t Codegen::compileFunction(const ast::FunctionNode& fn, FunctionKind kind
 }
 
 void Codegen::emitClosure(const ast::FunctionNode& fn, FunctionKind kind, uint8_t dst) {
-    uint32_t idx = compileFunction(fn, kind, fn.name);
+    uint32_t idx = compileFunction(fn, kind, fn.name.empty() ? fn.inferredName : fn.name);
     b().ad(Op::Closure, dst, idx);
 }
 
@@ -209,6 +209,10 @@ uint32_t Codegen::compileInit(const ast::File& file) {
     ast::SourceRange range{file.id, 0, 0};
     FnState st(mod_, diags_, "<init>", range);
     st.file = file.id;
+    if (file.id < sema_.fileInits.size() && sema_.fileInits[file.id]) {
+        st.node = sema_.fileInits[file.id].get();
+        st.info = st.node->info;
+    }
     FnState* saved = f_;
     f_ = &st;
     Function& F = st.b.fn;

@@ -235,6 +235,17 @@ uint8_t Codegen::expr(const Expr* e, int want) {
         FunctionKind k = fe->fn->kind == ast::FunctionKind::Arrow    ? FunctionKind::Arrow
                          : fe->fn->kind == ast::FunctionKind::Method ? FunctionKind::Method
                                                                      : FunctionKind::Function;
+        if (fe->selfSymbol && fe->selfSymbol->captured) {
+            // Named function expression: its body captures a cell holding
+            // the closure itself (NewBox; Closure; SetBox).
+            Scope self;
+            openScope(self);
+            declareLocal(self, fe->selfSymbol);
+            emitClosure(*fe->fn, k, d);
+            b().abc(Op::SetBox, f_->slots.at(fe->selfSymbol).reg, d);
+            closeScope(self);
+            return d;
+        }
         emitClosure(*fe->fn, k, d);
         return d;
     }

@@ -67,6 +67,12 @@ StmtPtr AstBuilder::topLevel(P::StatementContext* ctx) {
                "property value)"});
     }
     coverInits_.clear();
+    for (auto& [expr, r] : holes_) {
+        (void)expr;
+        unsupported(r, "an array hole (an empty element)",
+                    "write undefined explicitly: [1, undefined, 2]");
+    }
+    holes_.clear();
     return s;
 }
 
@@ -504,9 +510,7 @@ PatternPtr AstBuilder::bindingPattern(P::BindingPatternContext* ctx) {
                 p->elements.push_back(std::move(pe));
             } else if (auto* tn = dynamic_cast<TerminalNode*>(child);
                        tn && tn->getSymbol()->getType() == P::Comma) {
-                if (expectElement)
-                    unsupported(range(tn), "a hole in an array pattern",
-                                "name the element and ignore it: [first, _unused, third]");
+                if (expectElement) p->elements.emplace_back(); // a hole: null target
                 if (p->rest) error(DiagId::SyntaxError, range(tn), {"a rest element must be last"});
                 expectElement = true;
             }
@@ -575,7 +579,13 @@ PatternPtr AstBuilder::toPattern(ExprPtr e, bool binding) {
                 continue;
             }
             PatternElement pe;
-            toElement(std::move(elems[i]), pe, binding);
+            auto hole = std::find_if(holes_.begin(), holes_.end(),
+                                     [&](const auto& h) { return h.first == elems[i].get(); });
+            if (hole != holes_.end()) {
+                holes_.erase(hole); // a hole: null target
+            } else {
+                toElement(std::move(elems[i]), pe, binding);
+            }
             p->elements.push_back(std::move(pe));
         }
         return p;

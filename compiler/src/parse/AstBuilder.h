@@ -152,6 +152,9 @@ private:
     // Object literals holding `{a = 1}` (valid only once converted to a
     // pattern); whatever is left after a statement is reported.
     std::vector<std::pair<const ast::Expr*, ast::SourceRange>> coverInits_;
+    // Holes of array literals ([1,,2]): placeholders that are errors unless
+    // the literal is reinterpreted as an array pattern ([, b] = xs).
+    std::vector<std::pair<const ast::Expr*, ast::SourceRange>> holes_;
 };
 
 // Counts one level of AST nesting for the builder's recursive calls.

@@ -657,9 +657,15 @@ ExprPtr AstBuilder::arrayLiteral(P::ArrayLiteralContext* ctx) {
             expectElement = false;
         } else if (auto* tn = dynamic_cast<TerminalNode*>(child);
                    tn && tn->getSymbol()->getType() == P::Comma) {
-            if (expectElement)
-                unsupported(range(tn), "an array hole (an empty element)",
-                            "write undefined explicitly: [1, undefined, 2]");
+            if (expectElement) {
+                // A hole: fine if the literal becomes an assignment pattern
+                // ([, b] = xs); otherwise reported by topLevel(). The
+                // placeholder keeps the AST well-formed either way.
+                auto u = node<Identifier>(range(tn));
+                u->name = "undefined";
+                holes_.emplace_back(u.get(), u->range);
+                a->elements.push_back(std::move(u));
+            }
             expectElement = true;
         }
     }

@@ -524,7 +524,16 @@ void parseOnThisThread(ParseJob& job) {
     AstBuilder builder(job.fileId, src, map, job.diags);
 
     // ---- lexing + pre-pass
-    antlr4::ANTLRInputStream input(src.data(), src.size());
+    // A hashbang line (`#!/usr/bin/env flowrun`, only at offset 0, as in JS)
+    // is lexed as a line comment: "#!" -> "//" keeps every offset unchanged.
+    std::string hashbang;
+    std::string_view lexSrc = src;
+    if (src.size() >= 2 && src[0] == '#' && src[1] == '!') {
+        hashbang.assign(src);
+        hashbang[0] = hashbang[1] = '/';
+        lexSrc = hashbang;
+    }
+    antlr4::ANTLRInputStream input(lexSrc.data(), lexSrc.size());
     FlowLexer lexer(&input);
     lexer.removeErrorListeners();
     std::vector<std::unique_ptr<antlr4::Token>> tokens;

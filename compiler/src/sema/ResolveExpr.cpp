@@ -72,13 +72,30 @@ void Analyzer::walkExpr(ast::Expr* e) {
         break;
     case K::ObjectLit:
         for (auto& p : static_cast<ast::ObjectLit*>(e)->props) {
+            if (!p.computedKey &&
+                (p.kind == ast::Property::Kind::Init || p.kind == ast::Property::Kind::Method))
+                inferFunctionName(p.value.get(), p.key);
             walkExpr(p.computedKey.get());
             walkExpr(p.value.get());
         }
         break;
     case K::Function: {
         auto* f = static_cast<ast::FunctionExpr*>(e);
-        if (f->fn) walkFunction(*f->fn);
+        if (!f->fn) break;
+        if (f->fn->kind == ast::FunctionKind::Expression && !f->fn->name.empty()) {
+            // A named function expression sees its own name (JS): a scope
+            // between the enclosing one and the parameters holds it.
+            Scope self;
+            pushScope(self);
+            Symbol* sym = newSymbol(f->fn->name, SymbolKind::Const, f->fn->nameRange, f);
+            sym->inLoop = false; // codegen makes a fresh cell per evaluation
+            declare(self, sym);
+            f->selfSymbol = sym;
+            walkFunction(*f->fn);
+            popScope();
+            break;
+        }
+        walkFunction(*f->fn);
         break;
     }
     case K::Unary:
@@ -114,6 +131,7 @@ void Analyzer::walkExpr(ast::Expr* e) {
     }
     case K::Assign: {
         auto* a = static_cast<ast::Assign*>(e);
+        if (a->op == ast::AssignOp::None) inferFunctionName(a->value.get(), a->target.get());
         walkAssignTarget(a->target.get());
         walkExpr(a->value.get());
         break;
@@ -286,6 +304,17 @@ void Analyzer::walkStart(ast::Start& s) {
 
 // ---------------------------------------------------------------- patterns
 
+void inferFunctionName(ast::Expr* value, const std::string& name) {
+    auto* f = value ? value->as<ast::FunctionExpr>() : nullptr;
+    if (f && f->fn && f->fn->name.empty() && f->fn->inferredName.empty())
+        f->fn->inferredName = name;
+}
+
+void inferFunctionName(ast::Expr* value, const ast::Pattern* target) {
+    if (auto* ip = target ? target->as<ast::IdentifierPattern>() : nullptr)
+        inferFunctionName(value, ip->name);
+}
+
 void Analyzer::walkBinding(ast::Pattern* p) {
     if (!p) return;
     switch (p->kind) {
@@ -297,6 +326,7 @@ void Analyzer::walkBinding(ast::Pattern* p) {
     case ast::NodeKind::ArrayPattern: {
         auto* ap = static_cast<ast::ArrayPattern*>(p);
         for (auto& el : ap->elements) {
+            inferFunctionName(el.init.get(), el.target.get());
             walkExpr(el.init.get());
             walkBinding(el.target.get());
         }
@@ -307,6 +337,7 @@ void Analyzer::walkBinding(ast::Pattern* p) {
         auto* op = static_cast<ast::ObjectPattern*>(p);
         for (auto& prop : op->props) {
             walkExpr(prop.computedKey.get());
+            inferFunctionName(prop.value.init.get(), prop.value.target.get());
             walkExpr(prop.value.init.get());
             walkBinding(prop.value.target.get());
         }
@@ -350,6 +381,7 @@ void Analyzer::walkAssignTarget(ast::Pattern* p) {
     case ast::NodeKind::ArrayPattern: {
         auto* ap = static_cast<ast::ArrayPattern*>(p);
         for (auto& el : ap->elements) {
+            inferFunctionName(el.init.get(), el.target.get());
             walkAssignTarget(el.target.get());
             walkExpr(el.init.get());
         }

@@ -58,6 +58,15 @@ void Analyzer::walkFile(ast::File& f) {
     file_ = f.id;
     fn_ = nullptr;
     ctl_ = {};
+    if (r_.fileInits.size() <= f.id) r_.fileInits.resize(f.id + 1);
+    auto initNode = std::make_unique<ast::FunctionNode>();
+    initNode->range = {f.id, 0, 0};
+    auto initInfo = std::make_unique<FunctionScopeInfo>();
+    initInfo->fn = initNode.get();
+    initNode->info = initInfo.get();
+    init_ = initInfo.get();
+    r_.fileInits[f.id] = std::move(initNode);
+    r_.functions.push_back(std::move(initInfo));
     Scope mod;
     mod.moduleScope = true;
     pushScope(mod);
@@ -68,6 +77,7 @@ void Analyzer::walkFile(ast::File& f) {
     walkStmtList(f.body);
     popScope();
     scope_ = nullptr;
+    init_ = nullptr;
 }
 
 void Analyzer::checkTestNames(ast::File& f) {
@@ -142,6 +152,7 @@ void Analyzer::walkStmt(ast::Stmt* s) {
                 auto* ip = d.target ? d.target->as<ast::IdentifierPattern>() : nullptr;
                 diags_.report(DiagId::ConstWithoutInit, d.range, {ip ? ip->name : "<pattern>"});
             }
+            inferFunctionName(d.init.get(), d.target.get());
             walkExpr(d.init.get());
             walkBinding(d.target.get());
         }
@@ -383,7 +394,8 @@ void Analyzer::walkFunction(ast::FunctionNode& fn, ast::Trigger* trigger) {
     auto owned = std::make_unique<FunctionScopeInfo>();
     FunctionScopeInfo* info = owned.get();
     info->fn = &fn;
-    info->parent = fn_;
+    // Top-level closures capture from the file's init frame.
+    info->parent = frame();
     fn.info = info;
     r_.functions.push_back(std::move(owned));
 
@@ -400,6 +412,7 @@ void Analyzer::walkFunction(ast::FunctionNode& fn, ast::Trigger* trigger) {
         hoistPattern(p.target.get(), SymbolKind::Param, nullptr, scope);
     hoistPattern(fn.rest.get(), SymbolKind::Param, nullptr, scope);
     for (auto& p : fn.params) {
+        inferFunctionName(p.init.get(), p.target.get());
         walkExpr(p.init.get());
         walkBinding(p.target.get());
     }

@@ -16,7 +16,7 @@ Symbol* Analyzer::newSymbol(const std::string& name, SymbolKind kind, ast::Sourc
     sym->declRange = range;
     sym->file = file_;
     sym->decl = decl;
-    sym->owner = currentFn();
+    sym->owner = frameFn(); // declare() clears it for the module scope
     // Per-iteration bindings only matter for let/const: a function or catch
     // parameter is created afresh on every entry anyway.
     sym->inLoop = (kind == SymbolKind::Let || kind == SymbolKind::Const) && ctl_.loopDepth > 0;
@@ -32,10 +32,16 @@ bool Analyzer::declare(Scope& scope, Symbol* sym, DiagId clash) {
     }
     scope.names.emplace(sym->name, sym);
     scope.order.push_back(sym);
+    // Only a file's own top-level scope is module-level (JS): nested blocks
+    // of top-level code belong to the init's frame.
+    if (scope.moduleScope) {
+        sym->owner = nullptr;
+        sym->inLoop = false;
+    }
     // Storage: imports alias another file's variable and own none.
     if (sym->kind == SymbolKind::Import || sym->kind == SymbolKind::ImportNamespace) return true;
     if (sym->owner) {
-        fn_->locals.push_back(sym);
+        frame()->locals.push_back(sym);
     } else {
         sym->modVar = uint32_t(r_.modVars.size());
         r_.modVars.push_back(sym);
@@ -61,11 +67,13 @@ void Analyzer::popScope() {
 void Analyzer::noteReference(Symbol* sym, ast::SourceRange useRange) {
     // A use inside a nested function may run after the declaration (the
     // function is called later), so only same-function uses are certain.
-    if (sym->owner == currentFn() && sym->file == file_ && pending_.count(sym)) {
+    // A module-level symbol used at the top level is a same-frame use too.
+    const bool sameFrame = sym->owner ? sym->owner == frameFn() : fn_ == nullptr;
+    if (sameFrame && sym->file == file_ && pending_.count(sym)) {
         diags_.report(DiagId::UseBeforeDeclaration, useRange, {sym->name});
         diags_.note(sym->declRange, "'" + sym->name + "' is declared here");
     }
-    if (!sym->owner || sym->owner == currentFn()) return;
+    if (!sym->owner || sym->owner == frameFn()) return;
     sym->captured = true;
     // Every function between the use and the owner needs the symbol as an
     // upvalue, so that the innermost one can capture it from its parent.

@@ -76,6 +76,10 @@ public:
     void markInitialized(Symbol* s) { pending_.erase(s); }
     bool inTest() const;
     ast::FunctionNode* currentFn() const { return fn_ ? fn_->fn : nullptr; }
+    // The frame code runs in: the current function, or the file's init at
+    // the top level (which owns the symbols of nested top-level blocks).
+    FunctionScopeInfo* frame() const { return fn_ ? fn_ : init_; }
+    ast::FunctionNode* frameFn() const { return frame() ? frame()->fn : nullptr; }
 
     // ---- statements (ResolveStmt.cpp)
     void walkFile(ast::File& f);
@@ -126,8 +130,9 @@ private:
     DiagnosticEngine& diags_;
     SemaResult& r_;
     uint32_t file_ = 0;
-    Scope* scope_ = nullptr;          // innermost
-    FunctionScopeInfo* fn_ = nullptr; // null at a file's top level
+    Scope* scope_ = nullptr;            // innermost
+    FunctionScopeInfo* fn_ = nullptr;   // null at a file's top level
+    FunctionScopeInfo* init_ = nullptr; // the current file's init (SemaResult::fileInits)
     ControlState ctl_;
     std::unordered_set<Symbol*> pending_;                     // hoisted let/const not yet declared
     std::vector<bool> analyzed_;                              // by file id: its exports are final
@@ -146,6 +151,11 @@ Symbol* resolveAlias(Symbol* s);
 unsigned editDistance(std::string_view a, std::string_view b, unsigned cap);
 // The closest candidate within a distance that depends on the name's length.
 std::string closestName(const std::string& name, const std::vector<std::string>& candidates);
+
+// JS NamedEvaluation: an anonymous function (or arrow) assigned to a name
+// takes that name (FunctionNode::inferredName).
+void inferFunctionName(ast::Expr* value, const std::string& name);
+void inferFunctionName(ast::Expr* value, const ast::Pattern* target);
 
 // ---- task and workflow options (TaskOptions.cpp)
 void checkTaskDecl(ast::Task& t, DiagnosticEngine& diags);

@@ -12,7 +12,10 @@ namespace flow::vm {
 
 HandleScope::HandleScope(Vm& vm) : vm_(vm), mark_(vm.handles_.size()) {}
 HandleScope::~HandleScope() {
-    vm_.handles_.resize(mark_);
+    // Inside a native (auto-rooting on), the handles above the mark also hold
+    // objects the native allocated: the enclosing NativeScope drops them all
+    // when the native returns.
+    if (!vm_.autoRoot_) vm_.handles_.resize(mark_);
 }
 size_t HandleScope::add(Value v) {
     vm_.handles_.push_back(v);

@@ -158,6 +158,9 @@ struct FunctionExpr : Expr {
     FLOW_AST_CLASSOF(Function)
     FunctionExpr() : Expr(NodeKind::Function) {}
     std::unique_ptr<FunctionNode> fn;
+    // sema: `function f() {...}` as an expression binds f inside its own
+    // body; the symbol belongs to the enclosing frame (null when anonymous).
+    Symbol* selfSymbol = nullptr;
 };
 
 enum class UnaryOp : uint8_t { Neg, Plus, Not, BitNot, TypeOf, Void, Delete };
@@ -306,7 +309,7 @@ struct ExprPattern : Pattern {
 };
 
 struct PatternElement {
-    PatternPtr target; // never null (holes are not supported)
+    PatternPtr target; // null for a hole: [a, , b]
     ExprPtr init;      // default value, or null
 };
 
@@ -353,6 +356,9 @@ struct FunctionNode {
     std::unique_ptr<Block> body;  // null for a concise arrow body
     ExprPtr exprBody;             // concise arrow body: x => x + 1
     FunctionScopeInfo* info = nullptr; // sema
+    // sema: the name an anonymous function takes from its binding or property
+    // (JS NamedEvaluation: const f = () => 1 has f.name === "f").
+    std::string inferredName;
 };
 
 // ============================================================ statements

@@ -74,11 +74,15 @@ struct FileExports {
 struct SemaResult {
     std::vector<std::unique_ptr<Symbol>> symbols;
     std::vector<std::unique_ptr<FunctionScopeInfo>> functions;
-    // One per file, indexed by file id: the synthetic "function" of the file's
-    // top-level code (its init), holding no locals (top-level names are
-    // module variables) but owning temporaries in codegen.
+    // One per file, indexed by file id: the names the file exports.
     std::vector<FileExports> exports;
     std::vector<Symbol*> modVars; // index = module variable number
+    // One per file, indexed by file id (null for an id with no file): the
+    // synthetic function node of the file's init. Only the file's own
+    // top-level scope is module-level; declarations in nested blocks and
+    // loop heads of top-level code are locals of the init (owner = this node,
+    // listed in its info->locals), and top-level closures capture them.
+    std::vector<std::unique_ptr<ast::FunctionNode>> fileInits;
 };
 
 // Analyzes `files` (in dependency order: every file after the files it
