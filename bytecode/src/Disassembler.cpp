@@ -26,26 +26,6 @@ namespace flow::bytecode {
 
 namespace {
 
-const char* kindName(FunctionKind k) {
-    switch (k) {
-    case FunctionKind::Init:
-        return "init";
-    case FunctionKind::Function:
-        return "function";
-    case FunctionKind::Arrow:
-        return "arrow";
-    case FunctionKind::Method:
-        return "method";
-    case FunctionKind::Workflow:
-        return "workflow";
-    case FunctionKind::Trigger:
-        return "trigger";
-    case FunctionKind::Test:
-        return "test";
-    }
-    return "?";
-}
-
 std::string pc4(int64_t pc) {
     char buf[24];
     std::snprintf(buf, sizeof buf, "%04lld", static_cast<long long>(pc));
@@ -204,7 +184,7 @@ private:
 
     void function(size_t fi) {
         const Function& f = m_.functions[fi];
-        out_ += "\nfunction " + fnName(uint32_t(fi)) + " [" + kindName(f.kind) +
+        out_ += "\nfunction " + fnName(uint32_t(fi)) + " [" + functionKindName(f.kind) +
                 "] (async=" + std::to_string(f.isAsync) + " params=" + std::to_string(f.numParams) +
                 " rest=" + std::to_string(f.hasRest) + " regs=" + std::to_string(f.frameSize) +
                 " upvals=" + std::to_string(f.upvalues.size()) + ") " + sourcePath(f.source) + ":" +

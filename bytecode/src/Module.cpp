@@ -28,4 +28,24 @@ std::string Module::hashHex() const {
     return out;
 }
 
+const char* functionKindName(FunctionKind k) {
+    switch (k) {
+    case FunctionKind::Init:
+        return "init";
+    case FunctionKind::Function:
+        return "function";
+    case FunctionKind::Arrow:
+        return "arrow";
+    case FunctionKind::Method:
+        return "method";
+    case FunctionKind::Workflow:
+        return "workflow";
+    case FunctionKind::Trigger:
+        return "trigger";
+    case FunctionKind::Test:
+        return "test";
+    }
+    return "?";
+}
+
 } // namespace flow::bytecode

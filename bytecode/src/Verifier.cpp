@@ -23,26 +23,6 @@ bool isTopLevelKind(FunctionKind k) {
            k == FunctionKind::Init;
 }
 
-const char* kindName(FunctionKind k) {
-    switch (k) {
-    case FunctionKind::Init:
-        return "init";
-    case FunctionKind::Function:
-        return "function";
-    case FunctionKind::Arrow:
-        return "arrow";
-    case FunctionKind::Method:
-        return "method";
-    case FunctionKind::Workflow:
-        return "workflow";
-    case FunctionKind::Trigger:
-        return "trigger";
-    case FunctionKind::Test:
-        return "test";
-    }
-    return "?";
-}
-
 class ModuleVerifier {
 public:
     ModuleVerifier(const Module& m, long* badFunction) : m_(m), badFunction_(badFunction) {}
@@ -111,8 +91,8 @@ private:
                             std::to_string(m_.functions.size()) + " functions)");
         FunctionKind got = m_.functions[index].kind;
         if (got != want)
-            fail(check, where + ": " + fname(index) + " is a " + kindName(got) +
-                            " function, expected a " + kindName(want) + " function");
+            fail(check, where + ": " + fname(index) + " is a " + functionKindName(got) +
+                            " function, expected a " + functionKindName(want) + " function");
     }
 
     void verifyDeclarations() {
@@ -174,7 +154,7 @@ private:
                                         " do not fit in " + std::to_string(f.frameSize) +
                                         " registers");
         if ((f.kind == FunctionKind::Workflow || f.kind == FunctionKind::Test) && !f.isAsync)
-            fail("function.async", who + ": a " + kindName(f.kind) + " body must be async");
+            fail("function.async", who + ": a " + functionKindName(f.kind) + " body must be async");
 
         if (f.upvalues.size() > kMaxUpvalues)
             fail("function.upvalue-count", who + ": " + std::to_string(f.upvalues.size()) +
@@ -182,7 +162,7 @@ private:
                                                std::to_string(kMaxUpvalues));
         if (isTopLevelKind(f.kind) && !f.upvalues.empty())
             fail("function.toplevel-upvalues",
-                 who + ": a " + kindName(f.kind) + " function cannot capture variables (" +
+                 who + ": a " + functionKindName(f.kind) + " function cannot capture variables (" +
                      std::to_string(f.upvalues.size()) + " upvalues)");
         for (size_t u = 0; u < f.upvalues.size(); ++u) {
             const UpvalueDesc& d = f.upvalues[u];
@@ -368,7 +348,7 @@ private:
                                       std::to_string(m_.functions.size()) + " functions)");
             const Function& proto = m_.functions[value];
             if (isTopLevelKind(proto.kind))
-                bad("code.proto", fname(value) + " is a " + kindName(proto.kind) +
+                bad("code.proto", fname(value) + " is a " + functionKindName(proto.kind) +
                                       " function; only functions, arrows and methods are closures");
             // The proto's captures are resolved against THIS frame when the
             // Closure runs, so they are checked here, where the frame is known.

@@ -1,5 +1,7 @@
 // flowrun — runs Flow programs. Thin main: picks the subcommand; each
 // subcommand lives in its own file (Run.cpp: `flowrun run`).
+#include <pthread.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -20,7 +22,7 @@ void usage(FILE* out) {
 }
 } // namespace
 
-int main(int argc, char** argv) {
+static int dispatch(int argc, char** argv) {
     if (argc < 2) {
         usage(stderr);
         return flowrun::kBadInput;
@@ -34,4 +36,40 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "flowrun: error: unknown command '%s'\n", cmd.c_str());
     usage(stderr);
     return flowrun::kBadInput;
+}
+
+namespace {
+// Flow-to-Flow calls do not recurse in C++, but natives that call back into
+// Flow (sort comparators, map callbacks, toString) do, up to kMaxNativeReentry
+// levels, each costing several C++ frames — and sanitizer builds make frames
+// several times larger. So the command runs on a thread whose stack is sized
+// for those limits instead of the 8 MB main stack. The stack is reserved
+// address space: only the pages a program touches are ever committed.
+constexpr size_t kStackBytes = size_t(1) << 30;
+
+struct Job {
+    int argc;
+    char** argv;
+    int rc;
+};
+
+void* runJob(void* p) {
+    auto* job = static_cast<Job*>(p);
+    job->rc = dispatch(job->argc, job->argv);
+    return nullptr;
+}
+} // namespace
+
+int main(int argc, char** argv) {
+    Job job{argc, argv, 0};
+    pthread_attr_t attr;
+    pthread_t thread;
+    if (pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, kStackBytes) == 0 &&
+        pthread_create(&thread, &attr, runJob, &job) == 0) {
+        pthread_join(thread, nullptr);
+        pthread_attr_destroy(&attr);
+        return job.rc;
+    }
+    // No big thread (address space limits): run on the main stack.
+    return dispatch(argc, argv);
 }

@@ -84,6 +84,17 @@ Fiber* Vm::newAsyncFiber(Closure* c, Value thisValue, std::span<const Value> arg
 Value Vm::callClosure(Closure* c, Value thisValue, std::span<const Value> args) {
     if (nativeDepth_ >= kMaxNativeReentry)
         throwError(ErrorKind::RangeError, "Maximum call stack size exceeded");
+    // Every call from C++ into Flow nests execute() on the C++ stack — from a
+    // native (map callback) or from the interpreter itself (toString through
+    // toPrimitive in a template) — so this, not callNative, is what counts
+    // toward kMaxNativeReentry. Counting only natives let `${o}` with a
+    // recursive toString nest until the 10,000-frame limit, which overflows the
+    // C++ stack in sanitizer builds.
+    struct Nest {
+        uint32_t& depth;
+        explicit Nest(uint32_t& d) : depth(d) { ++depth; }
+        ~Nest() { --depth; }
+    } nest(nativeDepth_);
     if (c->fn->isAsync) {
         Fiber* f = newAsyncFiber(c, thisValue, args);
         HandleScope hs(*this);
@@ -119,12 +130,10 @@ Value Vm::callNative(NativeFunction* n, Value thisValue, std::span<const Value> 
         bool construct;
         ~Restore() {
             vm.rootRanges_.pop_back();
-            --vm.nativeDepth_;
             vm.constructCall_ = construct;
         }
     };
     rootRanges_.push_back(std::span<const Value>(buf, args.size() + 1));
-    ++nativeDepth_;
     Restore restore{*this, constructCall_};
     constructCall_ = construct;
     NativeScope scope(*this);

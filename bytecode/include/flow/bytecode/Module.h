@@ -64,6 +64,9 @@ enum class FunctionKind : uint8_t {
     Test = 6,     // a `test` block (always async)
 };
 
+// "init", "function", "arrow", "method", "workflow", "trigger", "test".
+const char* functionKindName(FunctionKind k);
+
 struct Function {
     uint32_t name = 0;   // string index ("" for anonymous)
     uint32_t source = 0; // index into Module::sources
