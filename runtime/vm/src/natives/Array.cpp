@@ -559,12 +559,7 @@ void installArray(Vm& vm) {
     defineMethod(vm, ctor, "from", arrayFrom, 1);
     defineMethod(vm, ctor, "of", arrayOf, 0);
 
-    struct M {
-        const char* name;
-        NativeFn fn;
-        uint8_t arity;
-    };
-    static const M kMethods[] = {
+    static const MethodSpec kMethods[] = {
         {"push", arrayPush, 1},
         {"pop", arrayPop, 0},
         {"shift", arrayShift, 0},
@@ -600,8 +595,7 @@ void installArray(Vm& vm) {
         {"toSorted", arrayToSorted, 1},
         {"toReversed", arrayToReversed, 0},
     };
-    for (const M& m : kMethods)
-        defineMethod(vm, vm.arrayProto, m.name, m.fn, m.arity);
+    defineMethods(vm, vm.arrayProto, kMethods);
 }
 
 } // namespace flow::vm

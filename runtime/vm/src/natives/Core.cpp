@@ -17,6 +17,11 @@ NativeFunction* defineMethod(Vm& vm, Object* target, std::string_view name, Nati
     return f;
 }
 
+void defineMethods(Vm& vm, Object* target, std::span<const MethodSpec> methods) {
+    for (const MethodSpec& m : methods)
+        defineMethod(vm, target, m.name, m.fn, m.arity);
+}
+
 void defineValue(Vm& vm, Object* target, std::string_view name, Value v) {
     target->setHidden(vm.intern(name), v);
 }

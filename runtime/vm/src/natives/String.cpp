@@ -522,12 +522,7 @@ void installString(Vm& vm) {
     defineMethod(vm, ctor, "fromCharCode", strFromCharCode, 1);
     defineMethod(vm, ctor, "fromCodePoint", strFromCodePoint, 1);
 
-    struct M {
-        const char* name;
-        NativeFn fn;
-        uint8_t arity;
-    };
-    static const M kMethods[] = {
+    static const MethodSpec kMethods[] = {
         {"charAt", strCharAt, 1},
         {"charCodeAt", strCharCodeAt, 1},
         {"codePointAt", strCodePointAt, 1},
@@ -558,8 +553,7 @@ void installString(Vm& vm) {
         {"toString", strToString, 0},
         {"valueOf", strToString, 0},
     };
-    for (const M& m : kMethods)
-        defineMethod(vm, vm.stringProto, m.name, m.fn, m.arity);
+    defineMethods(vm, vm.stringProto, kMethods);
 }
 
 } // namespace flow::vm

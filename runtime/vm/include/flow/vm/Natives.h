@@ -7,6 +7,7 @@
 // Promise, console). A native has the signature of NativeFn (Heap.h):
 //     Value myFn(Vm& vm, const Args& args, NativeFunction* self);
 // args[i] is undefined past args.size(); args.thisValue is the receiver.
+#include <span>
 #include <string_view>
 
 #include "flow/vm/Convert.h"
@@ -18,6 +19,14 @@ namespace flow::vm {
 // target[name] = a new native function.
 NativeFunction* defineMethod(Vm& vm, Object* target, std::string_view name, NativeFn fn,
                              uint8_t arity);
+// One row of a builtin's method table: name, implementation, JS `length`.
+struct MethodSpec {
+    const char* name;
+    NativeFn fn;
+    uint8_t arity;
+};
+// defineMethod for every row of a table.
+void defineMethods(Vm& vm, Object* target, std::span<const MethodSpec> methods);
 // target[name] = v.
 void defineValue(Vm& vm, Object* target, std::string_view name, Value v);
 // A constructor-capable native with its `prototype` object (proto.constructor
