@@ -487,6 +487,8 @@ private:
                 out_ += "  task '" + str(t.name) + "'(" + params + ") ";
                 if (t.kind == TaskKind::Http)
                     out_ += "http " + str(t.method) + " ";
+                else if (t.kind == TaskKind::Builtin)
+                    out_ += "builtin ";
                 else
                     out_ += "exec ";
                 out_ += quote(str(t.target), 200) + " -> " + modVarName(t.modVar) + " " +

@@ -247,7 +247,7 @@ public:
                 t.name = c.u32();
                 size_t at = c.pos();
                 uint8_t kind = c.u8();
-                if (kind > uint8_t(TaskKind::Http))
+                if (kind > uint8_t(TaskKind::Builtin))
                     fail("task.kind", c.what + ": unknown task kind " + std::to_string(kind), at);
                 t.kind = TaskKind(kind);
                 uint32_t np = c.count("task.params-count", 4, UINT32_MAX);

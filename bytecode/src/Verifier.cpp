@@ -100,7 +100,7 @@ private:
             const TaskDecl& t = m_.tasks[i];
             std::string where = "task #" + std::to_string(i);
             string(t.name, where + " name");
-            if (t.kind != TaskKind::Exec && t.kind != TaskKind::Http)
+            if (t.kind != TaskKind::Exec && t.kind != TaskKind::Http && t.kind != TaskKind::Builtin)
                 fail("task.kind", where + ": unknown task kind " + std::to_string(int(t.kind)));
             for (uint32_t p : t.params)
                 string(p, where + " parameter");

@@ -14,14 +14,19 @@ or a sibling FILE.expected holding the exact expected stdout.
                                               match fails the run (remove the stale mark)
     // xfail-gc-stress: <reason>              the same, only in --gc-stress runs
 
-Usage: run.py FLOWRUN [--gc-stress] [--filter SUBSTR] [DIR_OR_FILE ...]
+Usage: run.py FLOWRUN [--gc-stress] [--hard-snapshot] [--filter SUBSTR] [DIR_OR_FILE ...]
+  --hard-snapshot passes the flag to flowrun (a snapshot + restore between every two
+  jobs and at every loop back-edge); expectations and xfails are those of plain mode.
 Exit status 0 when every program matches, 1 otherwise.
 """
+import atexit
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 
 EXPECT = re.compile(r"//\s*expect:\s?(.*)$")
 EXPECT_EXIT = re.compile(r"//\s*expect-exit:\s*(\d+)")
@@ -84,11 +89,18 @@ def main():
         print(__doc__)
         return 2
     flowrun = args.pop(0)
+    # Every run is durable (flowrun run stores it): use a private database,
+    # so parallel conformance modes never share one.
+    dbdir = tempfile.mkdtemp(prefix="flow-conformance-")
+    atexit.register(shutil.rmtree, dbdir, True)
+    os.environ["FLOW_DB"] = os.path.join(dbdir, "flow.db")
     extra, filt, paths = [], None, []
     while args:
         a = args.pop(0)
         if a == "--gc-stress":
             extra.append("--gc-stress")
+        elif a == "--hard-snapshot":
+            extra.append("--hard-snapshot")
         elif a == "--filter":
             filt = args.pop(0)
         else:
@@ -121,7 +133,7 @@ def main():
                 pos = i + len(w)
         if want_code == 0 and code == 0 and err and not want_err:
             problems.append("unexpected stderr:\n" + err)
-        xfail = xfail_reason(f, bool(extra))
+        xfail = xfail_reason(f, "--gc-stress" in extra)
         if xfail is not None:
             if problems:
                 xfailed.append(f)
@@ -138,7 +150,7 @@ def main():
         else:
             passed += 1
     print("%d passed, %d failed, %d expected failures (xfail)%s" %
-          (passed, len(failed), len(xfailed), " (gc-stress)" if extra else ""))
+          (passed, len(failed), len(xfailed), "".join(" (%s)" % e.lstrip("-") for e in extra)))
     return 1 if failed else 0
 
 

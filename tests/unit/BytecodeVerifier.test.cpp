@@ -225,7 +225,7 @@ TEST_CASE("verifier: handlers, lines and locals") {
 }
 
 TEST_CASE("verifier: declaration tables") {
-    CHECK(check([](Module& m) { m.tasks[0].kind = TaskKind(2); }) == "task.kind");
+    CHECK(check([](Module& m) { m.tasks[0].kind = TaskKind(3); }) == "task.kind");
     CHECK(check([](Module& m) { m.tasks[0].modVar = 5; }) == "task.modvar");
     CHECK(check([](Module& m) { m.tasks[0].params.push_back(999); }) == "index.string");
     CHECK(check([](Module& m) { m.tasks[1].optionsJson = 999; }) == "index.string");

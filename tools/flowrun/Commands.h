@@ -1,11 +1,20 @@
 #pragma once
-// Commands.h — flowrun's subcommands and exit codes.
+// Commands.h — flowrun's subcommands (one file per group) and exit codes.
 namespace flowrun {
 
 inline constexpr int kOk = 0;
-inline constexpr int kProgramFailed = 1; // compile error or uncaught Flow error
-inline constexpr int kBadInput = 2;      // usage, unknown workflow, bad JSON, bad .flowc
+inline constexpr int kProgramFailed = 1; // compile error, uncaught Flow error, failed run
+inline constexpr int kBadInput = 2;      // usage, unknown workflow or run, bad JSON, bad .flowc/db
 
-int cmdRun(int argc, char** argv);
+int cmdRun(int argc, char** argv);    // Drive.cpp
+int cmdStart(int argc, char** argv);  // Drive.cpp
+int cmdResume(int argc, char** argv); // Drive.cpp
+int cmdStatus(int argc, char** argv);  // Inspect.cpp
+int cmdList(int argc, char** argv);    // Inspect.cpp
+int cmdHistory(int argc, char** argv); // Inspect.cpp
+int cmdSignal(int argc, char** argv); // Control.cpp
+int cmdEmit(int argc, char** argv);   // Control.cpp
+int cmdCancel(int argc, char** argv); // Control.cpp
+int cmdEvents(int argc, char** argv); // Control.cpp
 
 } // namespace flowrun

@@ -7,19 +7,28 @@
 // it happens; the result is printed as JSON.stringify(result, null, 2) (an
 // undefined result prints nothing). An uncaught error prints
 // "Uncaught <Name>: <message>" and its Flow stack trace on stderr, exit 1.
+//
+// --hard-snapshot (docs/snapshots.md): the same run, but the VM stops at every
+// loop back-edge, and between any two jobs (every await resumption is one)
+// the run is snapshotted and restored into a fresh Vm that continues it. The
+// output must be identical: this is how the conformance suite tests snapshots.
+// FLOW_SNAPSHOT_STATS=1 reports the number of snapshots on stderr.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "Commands.h"
 #include "Load.h"
+#include "flow/bytecode/Writer.h"
 #include "flow/vm/Convert.h"
 #include "flow/vm/Json.h"
 #include "flow/vm/Natives.h"
+#include "flow/vm/Snapshot.h"
 #include "flow/vm/Vm.h"
 
 namespace flowrun {
@@ -28,12 +37,13 @@ namespace {
 
 struct RunOptions {
     std::string file, workflow, input;
-    bool hasWorkflow = false, hasInput = false, gcStress = false;
+    bool hasWorkflow = false, hasInput = false, gcStress = false, hardSnapshot = false;
 };
 
 int badUsage(const std::string& msg) {
     std::fprintf(stderr, "flowrun run: error: %s\n", msg.c_str());
-    std::fputs("usage: flowrun run FILE.flow|FILE.flowc [--workflow W] [--input JSON|@file]\n",
+    std::fputs("usage: flowrun run FILE.flow|FILE.flowc [--workflow W] [--input JSON|@file] "
+               "[--hard-snapshot]\n",
                stderr);
     return kBadInput;
 }
@@ -92,6 +102,98 @@ bool readInput(const std::string& spec, std::string* out, std::string* error) {
     return true;
 }
 
+// Prints the workflow's JSON result (as plain mode does).
+int printResult(flow::vm::Vm& vm, flow::vm::Value v) {
+    try {
+        auto json = flow::vm::stringifyJson(vm, v, "  ");
+        std::fflush(stdout);
+        if (json) std::printf("%s\n", json->c_str());
+    } catch (flow::vm::ThrowSignal&) {
+        printUncaught(vm, vm.takeException());
+        return kProgramFailed;
+    }
+    return kOk;
+}
+
+// --hard-snapshot: Vm::runInits and Vm::runWorkflow step by step, with a
+// snapshot + restore into a fresh Vm before every job.
+int runHardSnapshot(const RunOptions& o, flow::bytecode::Module mod, int wf,
+                    const std::string& inputText) {
+    using namespace flow::vm;
+    flow::bytecode::writeModule(mod); // sets the content hash a snapshot is pinned to
+    VmOptions vo;
+    vo.gcStress = o.gcStress;
+    vo.yieldAtBackEdges = true;
+    auto vm = std::make_unique<Vm>(vo);
+    vm->load(mod);
+    size_t snapshots = 0, maxBytes = 0;
+    auto cycle = [&] {
+        std::vector<uint8_t> blob = takeSnapshot(*vm);
+        auto fresh = std::make_unique<Vm>(vo);
+        fresh->load(mod);
+        restoreSnapshot(*fresh, blob);
+        vm = std::move(fresh);
+        ++snapshots;
+        if (blob.size() > maxBytes) maxBytes = blob.size();
+    };
+    auto drain = [&] {
+        do
+            cycle();
+        while (vm->runOneJob());
+    };
+    int rc = kOk;
+    try {
+        for (size_t k = 0; k < initCount(*vm) && rc == kOk; ++k) {
+            Completion c = callInit(*vm, k);
+            if (c.ok) {
+                drain();
+                if (auto r = vm->takeUnhandledRejection()) c = {false, *r};
+            }
+            if (!c.ok) {
+                printUncaught(*vm, c.value);
+                rc = kProgramFailed;
+            }
+        }
+        if (rc == kOk && wf >= 0) {
+            std::vector<Value> args;
+            HandleScope hs(*vm);
+            if (o.hasInput) {
+                std::string err;
+                auto v = parseJson(*vm, inputText, &err);
+                if (v) hs.add(*v), args.push_back(*v);
+            }
+            vm->startWorkflow(uint32_t(wf), args);
+        }
+        if (rc == kOk && wf >= 0) {
+            drain();
+            Promise* p = vm->mainPromise();
+            if (auto r = vm->takeUnhandledRejection()) {
+                printUncaught(*vm, *r);
+                rc = kProgramFailed;
+            } else if (p->state == PromiseState::Fulfilled) {
+                rc = printResult(*vm, p->result);
+            } else if (p->state == PromiseState::Rejected) {
+                printUncaught(*vm, p->result);
+                rc = kProgramFailed;
+            } else {
+                Object* e = vm->newErrorWithProto(
+                    vm->errorProtos[0], "Deadlock",
+                    "the workflow is waiting on a promise that nothing can settle");
+                printUncaught(*vm, Value::object(e));
+                rc = kProgramFailed;
+            }
+        }
+    } catch (SnapshotError& e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
+        return kProgramFailed;
+    }
+    if (const char* s = std::getenv("FLOW_SNAPSHOT_STATS"); s && *s && std::strcmp(s, "0") != 0)
+        std::fprintf(stderr, "hard-snapshot: %zu snapshots, largest %zu bytes\n", snapshots,
+                     maxBytes);
+    return rc;
+}
+
 } // namespace
 
 int cmdRun(int argc, char** argv) {
@@ -119,6 +221,8 @@ int cmdRun(int argc, char** argv) {
             o.hasInput = true;
         } else if (a == "--gc-stress") {
             o.gcStress = true;
+        } else if (a == "--hard-snapshot") {
+            o.hardSnapshot = true;
         } else if (!a.empty() && a[0] == '-' && a != "-") {
             return badUsage("unknown option '" + a + "'");
         } else if (o.file.empty()) {
@@ -168,6 +272,18 @@ int cmdRun(int argc, char** argv) {
         return kBadInput;
     }
 
+    if (o.hardSnapshot) {
+        if (o.hasInput) {
+            // Validate the input before running anything, as plain mode does.
+            flow::vm::Vm probe;
+            if (!flow::vm::parseJson(probe, inputText, &err)) {
+                std::fprintf(stderr, "flowrun: error: --input is not valid JSON: %s\n",
+                             err.c_str());
+                return kBadInput;
+            }
+        }
+        return runHardSnapshot(o, std::move(*lo.module), wf, inputText);
+    }
     flow::vm::VmOptions vo;
     vo.gcStress = o.gcStress;
     flow::vm::Vm vm(vo);

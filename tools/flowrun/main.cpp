@@ -1,5 +1,5 @@
 // flowrun — runs Flow programs. Thin main: picks the subcommand; each
-// subcommand lives in its own file (Run.cpp: `flowrun run`).
+// group of subcommands lives in its own file (Commands.h lists them).
 #include <pthread.h>
 
 #include <cstdio>
@@ -10,16 +10,42 @@
 
 namespace {
 void usage(FILE* out) {
-    std::fputs("usage: flowrun run FILE.flow|FILE.flowc [--workflow W] [--input JSON|@file]\n"
-               "                   [--gc-stress]\n"
-               "\n"
-               "  run   compile (a .flow) or load (a .flowc), run the module's top-level code,\n"
-               "        then the workflow (W, else the only one, else \"main\"), printing its\n"
-               "        console output and then its result as JSON.\n"
-               "exit status: 0 ok, 1 the program failed (compile error or uncaught error),\n"
-               "             2 bad usage or input (unknown workflow, bad JSON, bad .flowc)\n",
-               out);
+    std::fputs(
+        "usage: flowrun COMMAND [ARGS]   (every command takes --db PATH; default $FLOW_DB,\n"
+        "                                 else ./.flow/flow.db)\n"
+        "\n"
+        "  run FILE [--workflow W] [--input JSON|@file]\n"
+        "              start a run of FILE (.flow compiled on the fly, or .flowc) and drive it\n"
+        "              to the end across its timers, tasks and waits; prints console output,\n"
+        "              then the result as JSON. Ctrl-C stops; `resume` continues.\n"
+        "              Options: --hard-snapshot, --gc-stress, --sync normal, --max-tasks N\n"
+        "  start FILE [--workflow W] [--input JSON|@file]\n"
+        "              start a run, commit its first step, print its id and return\n"
+        "  resume RUN_ID           drive a run from its latest snapshot to the end\n"
+        "  signal RUN_ID NAME [JSON]   send a signal to a run\n"
+        "  emit TYPE [JSON]        append an event to the event log\n"
+        "  status RUN_ID [--json]  what a run is waiting for right now\n"
+        "  list [--status S] [--workflow W] [--limit N] [--json]\n"
+        "  history RUN_ID [--json] the run's timeline\n"
+        "  cancel RUN_ID           cancel a run (its finally blocks run)\n"
+        "  events [--type T] [--since ID] [--unmatched] [--json]\n"
+        "\n"
+        "exit status: 0 ok, 1 the program or run failed, 2 bad usage or input,\n"
+        "             130 stopped by Ctrl-C (the run can be resumed)\n",
+        out);
 }
+
+struct Command {
+    const char* name;
+    int (*fn)(int, char**);
+};
+const Command kCommands[] = {
+    {"run", flowrun::cmdRun},         {"start", flowrun::cmdStart},
+    {"resume", flowrun::cmdResume},   {"signal", flowrun::cmdSignal},
+    {"emit", flowrun::cmdEmit},       {"status", flowrun::cmdStatus},
+    {"list", flowrun::cmdList},       {"history", flowrun::cmdHistory},
+    {"cancel", flowrun::cmdCancel},   {"events", flowrun::cmdEvents},
+};
 } // namespace
 
 static int dispatch(int argc, char** argv) {
@@ -32,7 +58,8 @@ static int dispatch(int argc, char** argv) {
         usage(stdout);
         return 0;
     }
-    if (cmd == "run") return flowrun::cmdRun(argc - 2, argv + 2);
+    for (const Command& c : kCommands)
+        if (cmd == c.name) return c.fn(argc - 2, argv + 2);
     std::fprintf(stderr, "flowrun: error: unknown command '%s'\n", cmd.c_str());
     usage(stderr);
     return flowrun::kBadInput;

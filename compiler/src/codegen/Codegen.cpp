@@ -263,7 +263,9 @@ void Codegen::topLevel(const Stmt& s) {
         auto& t = static_cast<const ast::Task&>(s);
         TaskDecl d;
         d.name = mod_.intern(t.name);
-        d.kind = t.kind == "http" ? TaskKind::Http : TaskKind::Exec;
+        d.kind = t.kind == "http"      ? TaskKind::Http
+                 : t.kind == "builtin" ? TaskKind::Builtin
+                                       : TaskKind::Exec;
         for (auto& p : t.params)
             d.params.push_back(mod_.intern(p->name));
         d.method = mod_.intern(t.method);

@@ -27,6 +27,9 @@ using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kExecOptions[] = {"timeout", "retry", "heartbeat", "args", "env"};
 constexpr std::string_view kHttpOptions[] = {"timeout", "retry", "heartbeat", "headers"};
+constexpr std::string_view kBuiltinOptions[] = {"timeout", "retry"};
+// The tasks the runtime performs in-process (docs/tasks.md).
+constexpr std::string_view kBuiltinTasks[] = {"echo", "fail", "noop"};
 constexpr std::string_view kRetryKeys[] = {"on",          "maxAttempts", "interval",
                                            "backoffRate", "maxDelay",    "jitter"};
 constexpr std::string_view kHttpMethods[] = {"GET",    "POST", "PUT",    "PATCH",
@@ -136,6 +139,7 @@ public:
 
 private:
     bool checkTargets(size_t nTargets);
+    bool checkBuiltin();
     void checkOptions(ast::Expr* opts);
     std::optional<Json> retry(const std::string& key, ast::Expr* v);
     std::optional<Json> policy(ast::ObjectLit& o);
@@ -154,6 +158,11 @@ private:
 
 void TaskChecker::run() {
     const bool exec = t_.kind == "exec";
+    if (t_.kind == "builtin") {
+        if (!checkBuiltin()) return;
+        if (t_.args.size() == 2) checkOptions(t_.args[1].get());
+        return;
+    }
     if (!exec && t_.kind != "http") {
         d_.report(DiagId::UnknownTaskKind, t_.kindRange, {t_.kind});
         return;
@@ -169,6 +178,25 @@ void TaskChecker::run() {
         return;
     }
     if (t_.args.size() == nTargets + 1) checkOptions(t_.args[nTargets].get());
+}
+
+bool TaskChecker::checkBuiltin() {
+    std::optional<std::string> name =
+        t_.args.empty() ? std::nullopt : stringValue(t_.args[0].get());
+    if (!name || !contains(kBuiltinTasks, *name)) {
+        d_.report(DiagId::BadTaskTarget, t_.args.empty() ? t_.kindRange : t_.args[0]->range,
+                  {"a builtin task names one of " + joined(kBuiltinTasks) +
+                   ", like builtin(\"echo\", { options })"});
+        return false;
+    }
+    if (t_.args.size() > 2) {
+        d_.report(DiagId::BadTaskTarget, t_.args[2]->range,
+                  {"too many arguments to builtin(...): it takes a name and an optional options "
+                   "object"});
+        return false;
+    }
+    t_.target = *name;
+    return true;
 }
 
 bool TaskChecker::checkTargets(size_t nTargets) {
@@ -243,11 +271,16 @@ void TaskChecker::checkOptions(ast::Expr* opts) {
     std::map<std::string, Json> values;
     bool ok = true;
     for (auto& p : obj->props) {
-        bool known = exec ? contains(kExecOptions, p.key) : contains(kHttpOptions, p.key);
+        const bool builtin = t_.kind == "builtin";
+        bool known = builtin ? contains(kBuiltinOptions, p.key)
+                     : exec  ? contains(kExecOptions, p.key)
+                             : contains(kHttpOptions, p.key);
         if (!known) {
             d_.report(DiagId::UnknownTaskOption, p.range, {p.key});
-            d_.note(p.range, exec ? validListNote(p.key, kExecOptions, "options of an exec task")
-                                  : validListNote(p.key, kHttpOptions, "options of an http task"));
+            d_.note(p.range,
+                    builtin ? validListNote(p.key, kBuiltinOptions, "options of a builtin task")
+                    : exec  ? validListNote(p.key, kExecOptions, "options of an exec task")
+                            : validListNote(p.key, kHttpOptions, "options of an http task"));
             ok = false;
             continue;
         }

@@ -4,14 +4,25 @@
 
 #include "Internal.h"
 #include "flow/vm/Convert.h"
+#include "flow/vm/Json.h"
 
 namespace flow::vm {
 
-// TaskUnavailable: tasks need the durable runtime (issue 4).
-void throwTaskUnavailable(Vm& vm) {
-    vm.throwValue(Value::object(
-        vm.newErrorWithProto(vm.errorProtos[0], "TaskUnavailable",
-                             "tasks run under the durable runtime (flowrun, issue 4)")));
+// A task call is a host operation: its arguments become the JSON object
+// {param: value} the executable reads on stdin (or the http body); the caller
+// gets the op's promise, settled by the host with the task's result.
+Value callTask(Vm& vm, TaskRef* t, std::span<const Value> args) {
+    const bytecode::Module& m = vm.module();
+    const bytecode::TaskDecl& d = m.tasks[t->index];
+    HandleScope hs(vm);
+    Object* obj = vm.newObject();
+    hs.add(Value::object(obj));
+    for (size_t i = 0; i < d.params.size(); ++i)
+        obj->setOwn(vm.intern(m.str(d.params[i])), i < args.size() ? args[i] : Value::undefined());
+    std::optional<std::string> json = stringifyJson(vm, Value::object(obj), "");
+    std::string req = "{\"args\":" + (json ? *json : std::string("{}")) + "}";
+    HostOp& op = vm.addOp(OpKind::Task, t->index, std::move(req));
+    return Value::object(op.promise);
 }
 
 // Pushes a frame for `c` on `f`. The arguments are read through `argAt`
@@ -160,7 +171,7 @@ Value Vm::callAny(Value fn, Value thisValue, std::span<const Value> args) {
         case ObjType::Native:
             return callNative(static_cast<NativeFunction*>(fn.asObject()), thisValue, args, false);
         case ObjType::Task:
-            throwTaskUnavailable(*this);
+            return callTask(*this, static_cast<TaskRef*>(fn.asObject()), args);
         case ObjType::Workflow: {
             auto* w = static_cast<WorkflowRef*>(fn.asObject());
             HandleScope hs(*this);

@@ -59,6 +59,9 @@ void Vm::markRoots(Tracer& t) {
     for (Promise* p : rejected_)
         t.mark(p);
     t.mark(hostFiber_);
+    t.mark(mainPromise_);
+    for (auto& [id, op] : ops_)
+        t.mark(op.promise);
     for (Fiber* f : running_)
         t.mark(f);
     for (auto& j : jobs_) {

@@ -22,7 +22,7 @@ bool iterNext(Vm& vm, Iterator* it, Value* out);
 void copyProps(Vm& vm, Object* dst, Value src);
 Object* objectRest(Vm& vm, Value src, Value excluded);
 void appendSpread(Vm& vm, Array* dst, Value src);
-[[noreturn]] void throwTaskUnavailable(Vm& vm);
+Value callTask(Vm& vm, TaskRef* t, std::span<const Value> args);
 
 // Frame setup (Calls.cpp). Throws RangeError past kMaxCallDepth.
 void pushFrameFromStack(Vm& vm, uint32_t& callDepth, Fiber* f, Closure* c, Value thisValue,

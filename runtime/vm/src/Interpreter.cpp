@@ -527,6 +527,30 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                 case Op::JumpBack:
                     pc += uint32_t(bytecode::insnE(i));
                     if (safepointHook) PROTECT(safepointHook(*this, f));
+                    // Hard-snapshot mode: stop here when nothing but this
+                    // fiber is on the C++ stack (entered from a Resume job:
+                    // nativeDepth_ == 0) so the host can snapshot. The Resume
+                    // job goes to the FRONT of the queue: the fiber continues
+                    // before anything else, exactly as without the stop.
+                    if (opts_.yieldAtBackEdges && f->promise && f == entry &&
+                        running_.size() == 1 && nativeDepth_ == 0) {
+                        bool hostFrame = false;
+                        for (auto& fr : f->frames)
+                            hostFrame = hostFrame || fr.returnToHost;
+                        if (!hostFrame) {
+                            SAVEPC();
+                            f->yielded = true;
+                            f->state = FiberState::Suspended;
+                            callDepth_ -= uint32_t(f->frames.size());
+                            jobs_.push_front(Job{Job::Kind::Resume,
+                                                 {},
+                                                 Value::undefined(),
+                                                 false,
+                                                 f,
+                                                 nullptr});
+                            return;
+                        }
+                    }
                     break;
                 case Op::JumpIfTrue:
                     if (truthy(regs[A])) pc += uint32_t(int32_t(bytecode::insnSD(i)));

@@ -15,6 +15,7 @@
 // Tie-breaks are therefore fully determined by program order.
 #include "Internal.h"
 #include "flow/vm/Convert.h"
+#include "flow/vm/Json.h"
 
 namespace flow::vm {
 
@@ -106,6 +107,12 @@ Promise* Vm::promiseResolve(Value v) {
 
 void Vm::resumeFiber(Fiber* f, Value v, bool threw) {
     if (f->state != FiberState::Suspended) return;
+    if (f->yielded) {
+        // Stopped at a back-edge (hard-snapshot mode): no awaited value.
+        f->yielded = false;
+        execute(f, nullptr, false);
+        return;
+    }
     if (threw) {
         exception_ = v;
         execute(f, nullptr, true);
@@ -165,19 +172,7 @@ void Vm::runJob(Job& j) {
 }
 
 void Vm::runJobs() {
-    while (!jobs_.empty()) {
-        // Keep the job in the queue (a root) while it runs; remove it after.
-        Job j = jobs_.front();
-        jobs_.front() = Job{Job::Kind::Resume, {}, Value::undefined(), false, nullptr, nullptr};
-        HandleScope hs(*this);
-        hs.add(j.argument);
-        hs.add(Value::object(j.reaction.derived));
-        hs.add(j.reaction.onFulfilled);
-        hs.add(j.reaction.onRejected);
-        if (j.fiber) hs.add(Value::object(j.fiber));
-        if (j.promise) hs.add(Value::object(j.promise));
-        jobs_.pop_front();
-        runJob(j);
+    while (runOneJob()) {
     }
 }
 
@@ -193,27 +188,32 @@ std::optional<Value> Vm::takeUnhandledRejection() {
     return out;
 }
 
+// `start wf(args) with options`: a child run is a host operation (the host
+// creates and drives the run); the handle { runId, result } is available at
+// once, its id derived from this run's id and the step, so it is the same
+// after a resume.
 Value Vm::startRun(Value workflow, Value args, Value options) {
-    (void)options;
     if (!isType(workflow, ObjType::Workflow))
         throwError(ErrorKind::TypeError, describe(*this, workflow) + " is not a workflow");
-    std::vector<Value> list;
-    if (isArray(args)) list = asArray(args)->elems;
-    rootRanges_.push_back(std::span<const Value>(list));
-    struct Pop {
-        Vm& vm;
-        ~Pop() { vm.rootRanges_.pop_back(); }
-    } pop{*this};
+    auto* w = static_cast<WorkflowRef*>(workflow.asObject());
     HandleScope hs(*this);
-    Value result = call(workflow, Value::undefined(), list);
-    hs.add(result);
-    String* runIdKey = intern("runId");
-    String* resultKey = intern("result");
+    std::string childId = run_.runId + "." + std::to_string(run_.nextOpId);
+    std::string json = "{\"runId\":";
+    quoteJsonString(json, childId);
+    json += ",\"workflow\":";
+    quoteJsonString(json, module_.str(module_.workflows[w->index].name));
+    std::optional<std::string> a = stringifyJson(*this, isArray(args) ? args : Value::undefined(), "");
+    json += ",\"args\":" + (a ? *a : std::string("[]"));
+    std::optional<std::string> o =
+        isObjectLike(options) ? stringifyJson(*this, options, "") : std::nullopt;
+    json += ",\"options\":" + (o ? *o : std::string("{}")) + "}";
+    HostOp& op = addOp(OpKind::Child, w->index, std::move(json));
+    Promise* result = op.promise;
+    hs.add(Value::object(result));
     Object* handle = newObject();
     hs.add(Value::object(handle));
-    handle->setOwn(resultKey, result);
-    String* id = newString("local-run-" + std::to_string(nextRunId_++));
-    handle->setOwn(runIdKey, Value::object(id));
+    handle->setOwn(intern("runId"), Value::object(newString(childId)));
+    handle->setOwn(intern("result"), Value::object(result));
     return Value::object(handle);
 }
 

@@ -169,6 +169,16 @@ void Vm::throwError(ErrorKind kind, std::string_view message) {
     throwValue(Value::object(newError(kind, message)));
 }
 
+uint32_t Vm::lineOf(uint32_t fnIndex, uint32_t pc) const {
+    if (fnIndex >= module_.functions.size()) return 0;
+    uint32_t line = module_.functions[fnIndex].line;
+    for (auto& e : module_.functions[fnIndex].lines) {
+        if (e.pc > pc) break;
+        line = e.line;
+    }
+    return line;
+}
+
 namespace {
 uint32_t lineAt(const bytecode::Function& fn, uint32_t pc, uint32_t* col) {
     uint32_t line = fn.line;

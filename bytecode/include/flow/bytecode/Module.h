@@ -91,13 +91,16 @@ struct SourceFile {
     uint32_t text = 0; // string index: the full source text
 };
 
-enum class TaskKind : uint8_t { Exec = 0, Http = 1 };
+// Builtin: a task the runtime performs in-process (target = its name: "echo",
+// "fail", "noop"; docs/tasks.md). Durable like any task: one step, retries.
+enum class TaskKind : uint8_t { Exec = 0, Http = 1, Builtin = 2 };
 
 struct TaskDecl {
     uint32_t name = 0;
     TaskKind kind = TaskKind::Exec;
     std::vector<uint32_t> params; // parameter names (string indices)
-    // Exec: target = the executable path; Http: method + target = URL.
+    // Exec: target = the executable path; Http: method + target = URL;
+    // Builtin: target = the builtin task's name.
     uint32_t method = 0; // string index ("" for exec)
     uint32_t target = 0; // string index
     // The options object as canonical JSON text (durations already in ms):

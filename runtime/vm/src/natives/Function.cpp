@@ -73,6 +73,7 @@ Value fnToString(Vm& vm, const Args& args, NativeFunction*) {
 } // namespace
 
 void installFunction(Vm& vm) {
+    registerRuntimeNative(vm, "function.boundCall", boundCall); // bind's result (snapshots)
     defineMethod(vm, vm.functionProto, "call", fnCall, 1);
     defineMethod(vm, vm.functionProto, "apply", fnApply, 2);
     defineMethod(vm, vm.functionProto, "bind", fnBind, 1);

@@ -229,6 +229,17 @@ Value protoFinally(Vm& vm, const Args& args, NativeFunction*) {
 } // namespace
 
 void installPromise(Vm& vm) {
+    // Natives created while the program runs, by the names snapshots use.
+    registerRuntimeNative(vm, "promise.resolveFn", resolveFn);
+    registerRuntimeNative(vm, "promise.rejectFn", rejectFn);
+    registerRuntimeNative(vm, "promise.allElement", allElement);
+    registerRuntimeNative(vm, "promise.settledFulfilled", settledFulfilled);
+    registerRuntimeNative(vm, "promise.settledRejected", settledRejected);
+    registerRuntimeNative(vm, "promise.anyRejected", anyRejected);
+    registerRuntimeNative(vm, "promise.returnSlot", returnSlot);
+    registerRuntimeNative(vm, "promise.throwSlot", throwSlot);
+    registerRuntimeNative(vm, "promise.finallyFulfilled", finallyFulfilled);
+    registerRuntimeNative(vm, "promise.finallyRejected", finallyRejected);
     NativeFunction* ctor = defineConstructor(vm, "Promise", promiseCtor, 1, vm.promiseProto);
     defineMethod(vm, ctor, "resolve", staticResolve, 1);
     defineMethod(vm, ctor, "reject", staticReject, 1);

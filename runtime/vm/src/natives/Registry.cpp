@@ -20,6 +20,7 @@ void installGlobal(Vm& vm);   // Global.cpp: parseInt, parseFloat, isNaN, isFini
 void installMath(Vm& vm);     // Math.cpp: Math
 void installJson(Vm& vm);     // Json.cpp: JSON.parse/stringify
 void installFunction(Vm& vm); // Function.cpp: Function.prototype.call/apply/bind/toString
+void installHost(Vm& vm);     // Host.cpp: sleep, signal, waitForEvent, emit, now, uuid, ...
 
 namespace {
 const NativeInstallerEntry kInstallers[] = {
@@ -35,6 +36,7 @@ const NativeInstallerEntry kInstallers[] = {
     {"math", installMath},
     {"json", installJson},
     {"function", installFunction},
+    {"host", installHost},
 };
 } // namespace
 

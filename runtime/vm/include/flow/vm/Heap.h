@@ -225,6 +225,9 @@ struct Fiber final : HeapObject {
     // Await resumption delivered by the scheduler.
     Value resumeValue;
     bool resumeThrow = false;
+    // Suspended at a loop back-edge (VmOptions::yieldAtBackEdges), not at an
+    // await: its Resume job continues it without writing awaitSlot.
+    bool yielded = false;
     uint64_t id = 0;
 };
 

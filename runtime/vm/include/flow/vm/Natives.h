@@ -34,6 +34,12 @@ void defineValue(Vm& vm, Object* target, std::string_view name, Value v);
 NativeFunction* defineConstructor(Vm& vm, std::string_view name, NativeFn fn, uint8_t arity,
                                   Object* prototype);
 
+// A native created while the program runs (a promise's resolve function, a
+// bound function, a combinator's per-element callback) rather than at install
+// time: its installer registers it once under a stable name, which is how a
+// snapshot refers to it (function pointers differ between builds).
+void registerRuntimeNative(Vm& vm, std::string_view name, NativeFn fn);
+
 // Installers, run in order by Vm's constructor (natives/Registry.cpp).
 using NativeInstaller = void (*)(Vm&);
 struct NativeInstallerEntry {

@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -54,6 +55,11 @@ struct VmOptions {
     // The string and array limits (tests lower them to test at and past them).
     size_t maxStringBytes = kMaxStringBytes;
     size_t maxArrayLength = kMaxArrayLength;
+    // Hard-snapshot mode: an async fiber running at the bottom of the
+    // interpreter (resumed by a job, no native call in progress) stops at
+    // every loop back-edge, and a Resume job queued at the FRONT continues it,
+    // so the host can snapshot there without changing the order of anything.
+    bool yieldAtBackEdges = false;
     // Console output sinks (stdout / stderr by default).
     std::function<void(std::string_view)> out, err;
 };
@@ -62,6 +68,45 @@ struct VmOptions {
 struct Completion {
     bool ok = true;
     Value value; // the result, or the thrown value when !ok
+};
+
+// ---- host operations
+// What a run asks of its host (the durable engine, or `flowrun test`): a task
+// attempt series, a timer, a wait for a signal or an event, an emit, a child
+// run, a message to another run. The VM never does I/O itself: a call such as
+// `greet(name)` or `sleep(5s)` creates a HostOp with a pending promise; the
+// host picks new ops up after the job queue drained (takeNewOps), does the
+// work, and settles the op (completeOp), after which it runs the jobs again.
+// Pending ops are part of a snapshot, so a restored run still waits on them.
+enum class OpKind : uint8_t {
+    Task,   // index = TaskDecl; json = {"args": {param: value, ...}}
+    Timer,  // json = {"ms": N} (sleep) or {"until": epochMs} (sleepUntil)
+    Signal, // json = {"name": "...", "timeoutMs": N|null}
+    Event,  // json = {"type": "...", "match": {...}|null, "timeoutMs": N|null}
+    Emit,   // json = {"type": "...", "payload": ...}; settled with the event id
+    Child,  // index = WorkflowDecl; json = {"runId", "workflow", "args": [...], "options": {...}}
+    Send,   // json = {"runId": "...", "name": "...", "payload": ...}
+};
+const char* opKindName(OpKind k);
+
+struct HostOp {
+    uint64_t id = 0; // the step id: 1, 2, ... per run, in creation order
+    OpKind kind = OpKind::Task;
+    uint32_t index = 0;         // Task: TaskDecl index; Child: WorkflowDecl index
+    std::string json;           // the request (see OpKind)
+    Promise* promise = nullptr; // settled by Vm::completeOp (a GC root while pending)
+    uint32_t fnIndex = 0, pc = 0; // where the run made the call (Vm::sourceLine)
+    bool taken = false;           // handed to the host by takeNewOps
+};
+
+// Per-run deterministic state behind now(), uuid() and random(); part of a
+// snapshot. The host sets nowMs to the time of each boundary it delivers.
+struct RunContext {
+    std::string runId = "local";
+    int64_t nowMs = 0;
+    uint64_t rng[2] = {0x9E3779B97F4A7C15ull, 0xD1B54A32D192ED03ull}; // xorshift128+ state
+    uint64_t uuidCounter = 0;
+    uint64_t nextOpId = 1;
 };
 
 // Keeps values alive across allocations and calls while it is in scope.
@@ -99,8 +144,17 @@ public:
     // Starts workflow `index` with `args`, runs the scheduler until idle, and
     // gives its outcome (ok=false with value undefined if it never settled).
     Completion runWorkflow(uint32_t index, std::span<const Value> args);
+    // Starts workflow `index` with `args` without running the job queue: the
+    // run's main fiber runs to its first await. Its promise (the run's
+    // outcome) is kept as mainPromise() (a root, part of a snapshot).
+    Promise* startWorkflow(uint32_t index, std::span<const Value> args);
+    Promise* mainPromise() const { return mainPromise_; }
     // Runs queued jobs (promise reactions, resumed fibers) until none is left.
     void runJobs();
+    // Runs one queued job; false when the queue was empty. The hard-snapshot
+    // driver snapshots and restores between jobs.
+    bool runOneJob();
+    bool hasJobs() const { return !jobs_.empty(); }
     // A promise rejected with no handler once the job queue drained (node's
     // "unhandled rejection", which ends the program): its reason, cleared;
     // nullopt when there is none.
@@ -206,6 +260,27 @@ public:
     // { runId, result } with result its promise.
     Value startRun(Value workflow, Value args, Value options);
 
+    // ---- host operations (HostOp above)
+    HostOp& addOp(OpKind kind, uint32_t index, std::string json);
+    // Ids of ops created since the last call, in creation order.
+    std::vector<uint64_t> takeNewOps();
+    const HostOp* findOp(uint64_t id) const;
+    const std::map<uint64_t, HostOp>& ops() const { return ops_; }
+    // Settles op `id`: ok -> fulfilled with the parsed JSON value; !ok ->
+    // rejected with an Error built from {"name","message",...extra fields}.
+    // Returns false when no such op is pending. Run runJobs() afterwards.
+    bool completeOp(uint64_t id, bool ok, std::string_view json);
+    bool completeOpValue(uint64_t id, bool ok, Value v);
+    // An Error object named `name` (own "name" when it differs from Error).
+    Object* newNamedError(std::string_view name, std::string_view message);
+    RunContext& runContext() { return run_; }
+    // Sets the run id and seeds random() and uuid() from it.
+    void setRunId(std::string_view runId);
+    const RunContext& runContext() const { return run_; }
+    // file:line of (function, pc): for history and status.
+    std::string sourceLine(uint32_t fnIndex, uint32_t pc) const;
+    uint32_t lineOf(uint32_t fnIndex, uint32_t pc) const;
+
     // ---- output
     void writeOut(std::string_view s) { opts_.out(s); }
     void writeErr(std::string_view s) { opts_.err(s); }
@@ -223,6 +298,8 @@ public:
     struct NativeScope; // RAII: auto-roots allocations while a native runs
     friend class HandleScope;
     friend struct Interp;
+    friend class SnapshotWriter; // Snapshot.cpp
+    friend class SnapshotReader;
 
 private:
     void maybeCollect();
@@ -276,6 +353,12 @@ private:
     bool autoRoot_ = false;
     bool constructCall_ = false;
     uint64_t nextPromiseId_ = 1, nextFiberId_ = 1, nextRunId_ = 1;
+    Promise* mainPromise_ = nullptr;
+    // registerRuntimeNative (Natives.h): stable names of run-time natives.
+    std::vector<std::pair<std::string, NativeFn>> runtimeNatives_;
+    friend void registerRuntimeNative(Vm& vm, std::string_view name, NativeFn fn);
+    std::map<uint64_t, HostOp> ops_; // pending host operations by id
+    RunContext run_;
 
     HeapObject* objects_ = nullptr;
     size_t allocCount_ = 0, liveCount_ = 0, sinceGc_ = 0, gcThreshold_ = 100000;

@@ -1,0 +1,117 @@
+#pragma once
+// Engine.h — the durable runtime: drives runs of the VM over the SQLite store
+// and the task executors (DESIGN §3, docs/runtime.md).
+//
+// A run advances in *activations*. An activation applies what arrived for the
+// run (task results, timer firings, signals, events, child results, a cancel
+// request), runs the VM's job queue until every fiber waits, hands the new
+// host operations (Vm.h HostOp) to their handlers, and then commits, in ONE
+// SQLite transaction, the history rows, the op state (timers, attempts,
+// consumed signals, emitted events) and a snapshot of the VM. Runs that are
+// ready together share that transaction (group commit). Task processes are
+// started only after the commit that records them; a crash before the commit
+// re-runs the activation from the previous snapshot, so a committed step is
+// never lost and its continuation never runs twice (tasks run at least once,
+// each attempt carrying the idempotency key "<run>:<step>:<attempt>").
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flow/engine/Clock.h"
+#include "flow/store/Store.h"
+
+namespace flow::engine {
+
+struct EngineOptions {
+    std::string dbPath;             // the SQLite file
+    bool synchronousNormal = false; // store option (docs/store.md)
+    size_t maxConcurrentTasks = 8;  // task attempts running at once
+    // Snapshot and restore the VM between every job and at every loop
+    // back-edge (tests the completeness of snapshots; slow).
+    bool hardSnapshot = false;
+    bool gcStress = false;
+    // Console output of runs (stdout/stderr by default).
+    std::function<void(std::string_view)> out, err;
+    // Time source (the real clock by default; `flowrun test` uses a virtual one).
+    std::shared_ptr<Clock> clock;
+    // Who holds run leases (defaults to "pid@host").
+    std::string owner;
+    // How often a waiting run polls the store for signals, events, child
+    // results and cancel requests made by other processes.
+    int64_t pollMs = 50;
+};
+
+// A user-facing failure (unknown run, bad JSON, corrupt database or module):
+// what() is the message the CLI prints; exitCode is the CLI's exit status.
+struct EngineError : std::runtime_error {
+    EngineError(const std::string& m, int code = 2) : std::runtime_error(m), exitCode(code) {}
+    int exitCode;
+};
+
+struct StartRequest {
+    std::string moduleHash; // a stored module (storeModule)
+    std::string workflow;   // its name; empty: the only workflow, else "main"
+    std::string inputJson = "null";
+    std::string runId; // empty: a new id
+    std::optional<std::string> parentRun;
+    std::optional<int64_t> triggerEvent;
+};
+
+struct RunOutcome {
+    std::string runId;
+    store::RunStatus status = store::RunStatus::Running;
+    std::string resultJson; // completed
+    std::string errorJson;  // failed/cancelled: {"name","message","stack"}
+    bool stopped = false;   // drive() returned because of the stop flag
+};
+
+class Engine {
+public:
+    explicit Engine(EngineOptions opts);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    store::Store& store();
+    Clock& clock();
+
+    // Verifies `bytes` (a .flowc image), stores it by content hash and
+    // returns the hash (hex). Throws EngineError on a corrupt module.
+    std::string storeModule(std::span<const uint8_t> bytes, std::string_view source);
+    // The workflow names a stored module exports (all of them).
+    std::vector<std::string> workflowsOf(std::string_view moduleHash);
+
+    // Creates a run and commits its first boundary (top-level code run, the
+    // workflow started up to its first wait). Returns the run id. Throws
+    // EngineError for an unknown workflow or bad input JSON.
+    std::string startRun(const StartRequest& req);
+
+    // Drives `runId` — and the child runs it starts — until it finishes, or
+    // until *stop becomes true (Ctrl-C): then everything committed so far
+    // stays, running task attempts are killed (they re-run on resume), and
+    // the outcome has stopped = true. Resumes from the latest snapshot when
+    // the run is not loaded in this process.
+    RunOutcome drive(const std::string& runId, const std::atomic<bool>* stop = nullptr);
+
+    // Delivers a signal (stored; the run picks it up when it waits for it).
+    void signal(const std::string& runId, std::string_view name, std::string_view payloadJson);
+    // Requests cancellation: the run's pending waits and tasks fail with a
+    // "Cancelled" error (finally blocks run) the next time it is driven.
+    void cancel(const std::string& runId);
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+// A fresh run id: "r-" and 16 random hex digits.
+std::string newRunId();
+
+} // namespace flow::engine

@@ -1,0 +1,649 @@
+// Activation.cpp — one durable boundary of a run: apply what arrived, run
+// the VM until every fiber waits, hand new ops to their handlers, and record
+// it all — history, op state, snapshot, run row — in the caller's single
+// transaction (Engine.h explains the guarantees this gives).
+#include <cmath>
+
+#include "EngineImpl.h"
+#include "flow/vm/Convert.h"
+#include "flow/vm/Json.h"
+#include "flow/vm/Natives.h"
+#include "flow/vm/Snapshot.h"
+
+namespace flow::engine {
+
+using store::RunStatus;
+using store::TimerKind;
+
+namespace {
+std::string jsonError(const std::string& name, const std::string& message,
+                      const Json& extra = Json::object()) {
+    Json e = extra.is_object() ? extra : Json::object();
+    e["name"] = name;
+    e["message"] = message;
+    return e.dump();
+}
+
+// The tasks performed in-process (docs/tasks.md): echo returns its argument
+// object, noop null, fail fails with the error named by its first argument
+// and the message of its second.
+tasks::TaskResult runBuiltinTask(const std::string& name, const Json& args) {
+    tasks::TaskResult r;
+    r.ok = true;
+    if (name == "echo") {
+        r.resultJson = args.dump();
+    } else if (name == "noop") {
+        r.resultJson = "null";
+    } else {
+        std::vector<std::string> vals;
+        for (auto it = args.begin(); it != args.end(); ++it)
+            vals.push_back(it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
+        r.ok = false;
+        r.errorName = name == "fail" && !vals.empty() && !vals[0].empty() ? vals[0] : "TaskFailed";
+        r.errorMessage = name == "fail" ? (vals.size() > 1 ? vals[1] : "")
+                                        : "unknown builtin task '" + name + "'";
+    }
+    return r;
+}
+
+// Keeps history details readable: long payloads are cut (to a string).
+Json capped(const std::string& json, size_t cap = 4096) {
+    if (json.size() <= cap) {
+        Json j = Json::parse(json, nullptr, false);
+        if (!j.is_discarded()) return j;
+    }
+    return Json(json.substr(0, std::min(cap, json.size())) + (json.size() > cap ? "..." : ""));
+}
+} // namespace
+
+void Engine::Impl::history(Live& l, const std::string& kind, uint64_t step,
+                           const std::string& name, const Json& detail, int64_t line) {
+    store::HistoryRow h;
+    h.runId = l.id;
+    h.at = now();
+    h.kind = kind;
+    h.step = int64_t(step);
+    h.name = name;
+    if (!detail.is_null()) h.detail = detail.dump();
+    h.line = line;
+    l.row.seq = store->appendHistory(h);
+}
+
+void Engine::Impl::history(Live& l, const std::string& kind, uint64_t step,
+                           const std::string& name, Json detail, const OpState& op) {
+    if (!detail.is_object()) detail = Json::object();
+    detail["where"] = op.where;
+    history(l, kind, step, name, detail, op.line);
+}
+
+std::string Engine::Impl::errorJson(vm::Vm& v, vm::Value e) {
+    using namespace vm;
+    Json out = Json::object();
+    HandleScope hs(v);
+    hs.add(e);
+    try {
+        bool isError = false;
+        if (isObjectLike(e))
+            for (Object* p = asObj(e)->proto; p; p = p->proto)
+                if (p == v.errorProtos[0]) isError = true;
+        if (isError) {
+            Value nm = v.getNamed(e, v.names.name), msg = v.getNamed(e, v.names.message),
+                  st = v.getNamed(e, v.names.stack);
+            std::string name = toStdString(v, nm);
+            std::string message = msg.isUndefined() ? "" : toStdString(v, msg);
+            std::string trace;
+            if (isString(st)) {
+                const std::string& s = asString(st)->data;
+                auto nl = s.find("\n    at ");
+                if (nl != std::string::npos) trace = s.substr(nl);
+            }
+            // Extra fields a task error carries (attempts, status, exitCode).
+            for (String* k : asObj(e)->ownKeys()) {
+                auto j = stringifyJson(v, *asObj(e)->findOwn(k), "");
+                if (j) out[std::string(k->view())] = Json::parse(*j, nullptr, false);
+            }
+            out["name"] = name;
+            out["message"] = message;
+            out["text"] = name + (message.empty() ? "" : ": " + message) + trace;
+        } else {
+            std::string text;
+            if (isString(e)) {
+                quoteJsonString(text, asString(e)->view());
+            } else {
+                text = inspectValue(v, e);
+            }
+            auto j = stringifyJson(v, e, "");
+            out["value"] = j ? Json::parse(*j, nullptr, false) : Json();
+            out["text"] = text;
+        }
+    } catch (ThrowSignal&) {
+        v.takeException();
+        out["text"] = "(an error whose description threw)";
+    }
+    return out.dump();
+}
+
+void Engine::Impl::completeOp(Live& l, uint64_t step, bool ok, const std::string& json) {
+    l.ops.erase(step);
+    l.vm->runContext().nowMs = now();
+    l.vm->completeOp(step, ok, json);
+}
+
+// Runs the job queue. In hard-snapshot mode the VM is snapshotted and
+// restored into a new Vm between every job (and, through the VM's back-edge
+// yields, inside every loop): anything a snapshot forgot shows up as a
+// different outcome.
+void Engine::Impl::runJobs(Live& l) {
+    if (!opts.hardSnapshot) {
+        l.vm->runJobs();
+        return;
+    }
+    while (l.vm->runOneJob()) {
+        std::vector<uint8_t> blob = vm::takeSnapshot(*l.vm);
+        auto fresh = makeVm(*l.mod);
+        vm::restoreSnapshot(*fresh, blob);
+        l.vm = std::move(fresh);
+    }
+}
+
+void Engine::Impl::startFresh(Live& l) {
+    l.fresh = false;
+    vm::Vm& v = *l.vm;
+    v.setRunId(l.id);
+    v.runContext().nowMs = now();
+    int wf = workflowIndex(*l.mod, l.row.workflow);
+    Json detail = {{"workflow", l.row.workflow},
+                   {"input", capped(l.row.input)},
+                   {"module", l.mod->hash}};
+    if (l.row.parentRun) detail["parent"] = *l.row.parentRun;
+    history(l, "run.started", 0, l.row.workflow, detail, 0);
+    vm::Completion c = v.runInits();
+    if (!c.ok) {
+        finish(l, RunStatus::Failed, "", errorJson(v, c.value));
+        return;
+    }
+    if (wf < 0) {
+        finish(l, RunStatus::Failed, "",
+               jsonError("UnknownWorkflow", "the module has no workflow '" + l.row.workflow + "'"));
+        return;
+    }
+    vm::HandleScope hs(v);
+    std::string err;
+    auto args = vm::parseJson(v, l.row.input, &err);
+    std::vector<vm::Value> list;
+    if (args && vm::isArray(*args)) {
+        hs.add(*args);
+        list = vm::asArray(*args)->elems;
+    }
+    Json wopts = Json::parse(l.mod->module.str(l.mod->module.workflows[size_t(wf)].optionsJson),
+                             nullptr, false);
+    if (wopts.is_object() && wopts.contains("timeout") && wopts["timeout"].is_number()) {
+        l.workflowTimeoutAt = now() + int64_t(wopts["timeout"].get<double>());
+        store->putTimer({l.id, 0, *l.workflowTimeoutAt, TimerKind::WorkflowTimeout});
+    }
+    v.startWorkflow(uint32_t(wf), list);
+}
+
+void Engine::Impl::startAttempt(Live& l, OpState& op) {
+    ++op.attempt;
+    op.attemptStartedAt = now();
+    op.due.reset();
+    store::AttemptRow a;
+    a.runId = l.id;
+    a.step = int64_t(op.step);
+    a.attempt = op.attempt;
+    a.task = op.name;
+    a.status = store::AttemptStatus::Running;
+    a.startedAt = op.attemptStartedAt;
+    store->putAttempt(a);
+    history(l, "task.started", op.step, op.name, {{"attempt", op.attempt}}, op);
+    l.toDispatch.push_back(op.step);
+}
+
+// A new op: record it and start its work. True when it completed at once
+// (the VM then has jobs to run in this same boundary).
+bool Engine::Impl::schedule(Live& l, uint64_t id) {
+    const vm::HostOp* hop = l.vm->findOp(id);
+    if (!hop) return false;
+    OpState op;
+    op.step = id;
+    op.kind = hop->kind;
+    op.index = hop->index;
+    op.req = Json::parse(hop->json, nullptr, false);
+    op.line = l.vm->lineOf(hop->fnIndex, hop->pc);
+    op.where = l.vm->sourceLine(hop->fnIndex, hop->pc);
+    const auto& m = l.mod->module;
+    int64_t t = now();
+    switch (hop->kind) {
+    case vm::OpKind::Task: {
+        op.name = m.str(m.tasks[hop->index].name);
+        history(l, "task.scheduled", id, op.name, {{"args", capped(op.req["args"].dump())}},
+                op);
+        auto& stored = l.ops.emplace(id, std::move(op)).first->second;
+        startAttempt(l, stored);
+        return false;
+    }
+    case vm::OpKind::Timer: {
+        int64_t due = op.req.contains("until") ? int64_t(op.req["until"].get<double>())
+                                               : t + int64_t(op.req.value("ms", 0.0));
+        op.due = due;
+        store->putTimer({l.id, int64_t(id), due, TimerKind::Sleep});
+        history(l, "timer.started", id, "sleep", {{"due", due}, {"ms", due - t}}, op);
+        l.ops.emplace(id, std::move(op));
+        return false;
+    }
+    case vm::OpKind::Signal:
+    case vm::OpKind::Event: {
+        bool isSignal = hop->kind == vm::OpKind::Signal;
+        op.name = op.req.value(isSignal ? "name" : "type", "");
+        Json detail = Json::object();
+        if (op.req["timeoutMs"].is_number()) {
+            op.timeoutAt = t + int64_t(op.req["timeoutMs"].get<double>());
+            store->putTimer({l.id, int64_t(id), *op.timeoutAt, TimerKind::Timeout});
+            detail["timeoutAt"] = *op.timeoutAt;
+        }
+        if (!isSignal) {
+            op.eventCursor = store->lastEventId();
+            detail["cursor"] = op.eventCursor;
+            detail["match"] = op.req["match"];
+        }
+        history(l, isSignal ? "signal.waiting" : "event.waiting", id, op.name, detail, op);
+        auto& stored = l.ops.emplace(id, std::move(op)).first->second;
+        if (isSignal) {
+            auto pending = store->pendingSignals(l.id, stored.name);
+            if (!pending.empty()) {
+                Arrival a;
+                a.kind = Arrival::Kind::Signal;
+                a.step = id;
+                a.signal = pending.front();
+                apply(l, a);
+                return true;
+            }
+        }
+        return false;
+    }
+    case vm::OpKind::Emit: {
+        std::string type = op.req.value("type", "");
+        std::string payload = op.req.contains("payload") ? op.req["payload"].dump() : "null";
+        int64_t ev = store->appendEvent(type, payload, t, l.id, int64_t(id));
+        history(l, "event.emitted", id, type, {{"event", ev}, {"payload", capped(payload)}},
+                op);
+        l.vm->completeOp(id, true, std::to_string(ev));
+        return true;
+    }
+    case vm::OpKind::Send: {
+        std::string target = op.req.value("runId", ""), name = op.req.value("name", "");
+        std::string payload = op.req.contains("payload") ? op.req["payload"].dump() : "null";
+        auto row = store->getRun(target);
+        if (!row) {
+            history(l, "signal.send-failed", id, name, {{"run", target}}, op);
+            l.vm->completeOp(id, false, jsonError("RunNotFound", "no run '" + target + "'"));
+            return true;
+        }
+        store->addSignal(target, name, payload, t);
+        history(l, "signal.sent", id, name, {{"run", target}, {"payload", capped(payload)}},
+                op);
+        l.vm->completeOp(id, true, "null");
+        return true;
+    }
+    case vm::OpKind::Child: {
+        op.name = op.req.value("workflow", "");
+        op.childRun = op.req.value("runId", "");
+        store::RunRow child;
+        child.id = op.childRun;
+        child.workflow = op.name;
+        child.moduleHash = l.mod->hash;
+        child.status = RunStatus::Running;
+        child.input = op.req.contains("args") ? op.req["args"].dump() : "[]";
+        child.parentRun = l.id;
+        child.createdAt = child.updatedAt = t;
+        if (!store->getRun(child.id)) store->createRun(child);
+        history(l, "child.started", id, op.name, {{"run", op.childRun}}, op);
+        l.toStart.push_back(op.childRun);
+        l.ops.emplace(id, std::move(op));
+        return false;
+    }
+    }
+    return false;
+}
+
+// Stops an op's work (task process, timers, child run) without settling it.
+void Engine::Impl::cleanupOp(Live& l, OpState& op) {
+    if (op.kind == vm::OpKind::Task && op.inFlight) {
+        l.toKill.push_back(op.execId);
+        op.inFlight = false;
+        store::AttemptRow a;
+        a.runId = l.id;
+        a.step = int64_t(op.step);
+        a.attempt = op.attempt;
+        a.task = op.name;
+        a.status = store::AttemptStatus::Cancelled;
+        a.startedAt = op.attemptStartedAt;
+        a.finishedAt = now();
+        store->putAttempt(a);
+    }
+    std::erase(l.toDispatch, op.step);
+    for (auto k : {TimerKind::Sleep, TimerKind::Retry, TimerKind::Timeout})
+        store->deleteTimer(l.id, int64_t(op.step), k);
+    if (op.kind == vm::OpKind::Child && !op.childRun.empty()) {
+        auto child = store->getRun(op.childRun);
+        if (child && (child->status == RunStatus::Running || child->status == RunStatus::Waiting))
+            store->requestCancel(op.childRun);
+    }
+}
+
+void Engine::Impl::failOp(Live& l, OpState& op, const std::string& name,
+                          const std::string& message) {
+    cleanupOp(l, op);
+    uint64_t step = op.step;
+    completeOp(l, step, false, jsonError(name, message));
+}
+
+void Engine::Impl::apply(Live& l, Arrival& a) {
+    auto it = l.ops.find(a.step);
+    if (it == l.ops.end()) return; // settled meanwhile (cancelled, or the run finished)
+    OpState& op = it->second;
+    int64_t t = now();
+    switch (a.kind) {
+    case Arrival::Kind::TaskResult: {
+        const tasks::TaskResult& r = a.task;
+        op.inFlight = false;
+        store::AttemptRow row;
+        row.runId = l.id;
+        row.step = int64_t(op.step);
+        row.attempt = op.attempt;
+        row.task = op.name;
+        row.status = r.ok ? store::AttemptStatus::Ok : store::AttemptStatus::Error;
+        row.startedAt = op.attemptStartedAt;
+        row.finishedAt = t;
+        if (r.ok) row.result = r.resultJson;
+        if (!r.ok) {
+            row.errorName = r.errorName;
+            row.errorMessage = r.errorMessage;
+        }
+        if (!r.stderrTail.empty()) row.stderrText = r.stderrTail;
+        store->putAttempt(row);
+        Json detail = {{"attempt", op.attempt}, {"durationMs", r.durationMs}};
+        if (r.ok) {
+            detail["result"] = capped(r.resultJson);
+            history(l, "task.completed", op.step, op.name, detail, op);
+            completeOp(l, op.step, true, r.resultJson);
+            return;
+        }
+        detail["error"] = r.errorName;
+        detail["message"] = r.errorMessage;
+        if (r.exitCode >= 0) detail["exitCode"] = r.exitCode;
+        if (r.httpStatus) detail["status"] = r.httpStatus;
+        history(l, "task.failed", op.step, op.name, detail, op);
+        op.errors.push_back(r.errorName);
+        uint64_t seed = std::hash<std::string>{}(l.id) ^ (op.step * 0x9E3779B97F4A7C15ull) ^
+                        uint64_t(op.attempt);
+        RetryDecision d = decideRetry(l.mod->taskOptions[op.index].retry, op.errors, seed);
+        if (d.retry && !l.cancelSeen) {
+            op.due = t + d.delayMs;
+            store->putTimer({l.id, int64_t(op.step), *op.due, TimerKind::Retry});
+            history(l, "task.retry-scheduled", op.step, op.name,
+                    {{"delayMs", d.delayMs}, {"retry", d.retryNo}, {"nextAttempt", op.attempt + 1}},
+                    op);
+            return;
+        }
+        Json extra = {{"attempts", op.attempt}, {"task", op.name}};
+        if (r.exitCode >= 0 && r.errorName == "TaskFailed") extra["exitCode"] = r.exitCode;
+        if (r.httpStatus) extra["status"] = r.httpStatus;
+        completeOp(l, op.step, false, jsonError(r.errorName, r.errorMessage, extra));
+        return;
+    }
+    case Arrival::Kind::RetryDue:
+        store->deleteTimer(l.id, int64_t(op.step), TimerKind::Retry);
+        startAttempt(l, op);
+        return;
+    case Arrival::Kind::TimerFired:
+        store->deleteTimer(l.id, int64_t(op.step), TimerKind::Sleep);
+        history(l, "timer.fired", op.step, "sleep", Json(), op);
+        completeOp(l, op.step, true, "null");
+        return;
+    case Arrival::Kind::WaitTimeout: {
+        store->deleteTimer(l.id, int64_t(op.step), TimerKind::Timeout);
+        bool isSignal = op.kind == vm::OpKind::Signal;
+        history(l, isSignal ? "signal.timeout" : "event.timeout", op.step, op.name, Json(),
+                op);
+        std::string what = isSignal ? "signal '" + op.name + "'" : "event '" + op.name + "'";
+        completeOp(l, op.step, false, jsonError("Timeout", "no " + what + " within the timeout"));
+        return;
+    }
+    case Arrival::Kind::Signal:
+        if (!store->consumeSignal(a.signal.id, int64_t(op.step))) return;
+        store->deleteTimer(l.id, int64_t(op.step), TimerKind::Timeout);
+        history(l, "signal.received", op.step, op.name,
+                {{"signal", a.signal.id}, {"payload", capped(a.signal.payload)}}, op);
+        completeOp(l, op.step, true, a.signal.payload);
+        return;
+    case Arrival::Kind::Event: {
+        store::ConsumerRow c;
+        c.eventId = a.event.id;
+        c.consumer = l.id + "/" + std::to_string(op.step);
+        c.kind = store::ConsumerKind::Wait;
+        c.runId = l.id;
+        c.at = t;
+        if (!store->addConsumer(c)) return;
+        store->deleteTimer(l.id, int64_t(op.step), TimerKind::Timeout);
+        history(l, "event.received", op.step, op.name,
+                {{"event", a.event.id}, {"payload", capped(a.event.payload)}}, op);
+        completeOp(l, op.step, true, a.event.payload);
+        return;
+    }
+    case Arrival::Kind::ChildDone: {
+        const store::RunRow& c = a.child;
+        bool ok = c.status == RunStatus::Completed;
+        history(l, ok ? "child.completed" : "child.failed", op.step, op.name,
+                {{"run", c.id}, {"status", std::string(store::name(c.status))}}, op);
+        completeOp(l, op.step, ok,
+                   ok ? c.result.value_or("null")
+                      : c.error.value_or(jsonError("ChildFailed", "the child run failed")));
+        return;
+    }
+    }
+}
+
+void Engine::Impl::finish(Live& l, RunStatus status, const std::string& resultJson,
+                          const std::string& errorJsonText) {
+    for (auto& [id, op] : l.ops)
+        cleanupOp(l, op);
+    l.ops.clear();
+    store->deleteTimers(l.id);
+    l.workflowTimeoutAt.reset();
+    Json detail = Json::object();
+    if (status == RunStatus::Completed) {
+        if (!resultJson.empty()) detail["result"] = capped(resultJson);
+    } else {
+        detail["error"] = capped(errorJsonText, 16384);
+    }
+    history(l, "run." + std::string(store::name(status)), 0, l.row.workflow, detail, 0);
+    l.row.status = status;
+    if (status == RunStatus::Completed) {
+        if (!resultJson.empty()) l.row.result = resultJson;
+    } else
+        l.row.error = errorJsonText;
+    l.row.waiting.reset();
+    l.row.updatedAt = now();
+    store->updateRun(l.row);
+    l.finished = true;
+}
+
+// After the VM ran: has the workflow finished, or did an unhandled
+// rejection end it (node's semantics, as in `flowrun run` without a store)?
+void Engine::Impl::checkOutcome(Live& l) {
+    vm::Vm& v = *l.vm;
+    if (auto r = v.takeUnhandledRejection()) {
+        vm::HandleScope hs(v);
+        hs.add(*r);
+        finish(l, RunStatus::Failed, "", errorJson(v, *r));
+        return;
+    }
+    vm::Promise* p = v.mainPromise();
+    if (!p) return;
+    if (p->state == vm::PromiseState::Pending) {
+        // Nothing queued and nothing asked of the host: no event can ever
+        // settle what the workflow awaits.
+        if (v.ops().empty() && !v.hasJobs())
+            finish(l, RunStatus::Failed, "",
+                   jsonError("Deadlock",
+                             "the workflow is waiting on a promise that nothing can settle"));
+        return;
+    }
+    if (p->state == vm::PromiseState::Fulfilled) {
+        std::string json; // empty: undefined (no JSON)
+        try {
+            auto j = vm::stringifyJson(v, p->result, "");
+            if (j) json = *j;
+        } catch (vm::ThrowSignal&) {
+            vm::Value e = v.takeException();
+            finish(l, RunStatus::Failed, "", errorJson(v, e));
+            return;
+        }
+        finish(l, RunStatus::Completed, json, "");
+        return;
+    }
+    std::string err = errorJson(v, p->result);
+    Json e = Json::parse(err, nullptr, false);
+    bool cancelled = l.cancelSeen && e.is_object() && e.value("name", "") == "Cancelled";
+    finish(l, cancelled ? RunStatus::Cancelled : RunStatus::Failed, "", err);
+}
+
+Json Engine::Impl::waitingJson(Live& l) {
+    Json out = Json::array();
+    for (auto& [id, op] : l.ops) {
+        Json w = {{"step", id},
+                  {"kind", vm::opKindName(op.kind)},
+                  {"name", op.name},
+                  {"line", op.line},
+                  {"where", op.where}};
+        if (op.kind == vm::OpKind::Task) {
+            w["attempt"] = op.attempt;
+            w["state"] = op.due ? "retry-backoff" : "running";
+            if (op.due) w["due"] = *op.due;
+            else w["startedAt"] = op.attemptStartedAt;
+        }
+        if (op.kind == vm::OpKind::Timer && op.due) w["due"] = *op.due;
+        if (op.timeoutAt) w["timeoutAt"] = *op.timeoutAt;
+        if (op.kind == vm::OpKind::Event) w["match"] = op.req["match"];
+        if (op.kind == vm::OpKind::Child) w["run"] = op.childRun;
+        out.push_back(w);
+    }
+    return out;
+}
+
+void Engine::Impl::saveBoundary(Live& l) {
+    if (l.finished) return;
+    l.row.status = RunStatus::Waiting;
+    l.row.waiting = waitingJson(l).dump();
+    l.row.updatedAt = now();
+    std::vector<uint8_t> blob = vm::takeSnapshot(*l.vm);
+    store->putSnapshot(l.id, l.row.seq, blob, l.row.updatedAt);
+    store->updateRun(l.row);
+}
+
+void Engine::Impl::step(Live& l) {
+    vm::Vm& v0 = *l.vm;
+    v0.runContext().nowMs = now();
+    if (l.fresh) startFresh(l);
+    if (!l.finished && l.row.cancelRequested && !l.cancelSeen) {
+        l.cancelSeen = true;
+        history(l, "run.cancel-requested", 0, l.row.workflow, Json(), 0);
+        std::vector<uint64_t> ids;
+        for (auto& [id, op] : l.ops)
+            ids.push_back(id);
+        for (uint64_t id : ids)
+            if (auto it = l.ops.find(id); it != l.ops.end())
+                failOp(l, it->second, "Cancelled", "the run was cancelled");
+    }
+    if (!l.finished && l.workflowTimeoutAt && *l.workflowTimeoutAt <= now()) {
+        finish(l, RunStatus::Failed, "",
+               jsonError("Timeout", "the workflow did not finish within its timeout"));
+    }
+    std::vector<Arrival> arrivals;
+    arrivals.swap(l.arrivals);
+    for (auto& a : arrivals) {
+        if (l.finished) break;
+        apply(l, a);
+    }
+    while (!l.finished) {
+        runJobs(l);
+        checkOutcome(l);
+        if (l.finished) break;
+        std::vector<uint64_t> fresh = l.vm->takeNewOps();
+        bool progressed = false;
+        for (uint64_t id : fresh)
+            progressed |= schedule(l, id);
+        if (!progressed) break;
+    }
+    saveBoundary(l);
+}
+
+void Engine::Impl::activate(const std::vector<Live*>& runs) {
+    if (runs.empty()) return;
+    try {
+        store::Store::Txn txn = store->begin();
+        for (Live* l : runs)
+            step(*l);
+        txn.commit();
+    } catch (const std::exception& e) {
+        // The VMs ran ahead of what is committed: forget them; the store
+        // still has each run's last committed boundary.
+        for (Live* l : runs)
+            live.erase(l->id);
+        throw EngineError(std::string("cannot commit a boundary: ") + e.what(), 1);
+    }
+    for (Live* l : runs)
+        afterCommit(*l);
+}
+
+void Engine::Impl::afterCommit(Live& l) {
+    for (uint64_t id : l.toKill)
+        executor->cancel(id);
+    l.toKill.clear();
+    std::vector<uint64_t> dispatch;
+    dispatch.swap(l.toDispatch);
+    const auto& m = l.mod->module;
+    for (uint64_t step : dispatch) {
+        auto it = l.ops.find(step);
+        if (it == l.ops.end() || it->second.inFlight) continue;
+        OpState& op = it->second;
+        const bytecode::TaskDecl& d = m.tasks[op.index];
+        const TaskOptions& to = l.mod->taskOptions[op.index];
+        if (d.kind == bytecode::TaskKind::Builtin) {
+            // In-process: the result is ready now, and like any task result
+            // it is applied (and committed) at the next boundary.
+            Arrival a;
+            a.kind = Arrival::Kind::TaskResult;
+            a.step = step;
+            a.task = runBuiltinTask(m.str(d.target), op.req.contains("args") ? op.req["args"] : Json::object());
+            op.inFlight = true;
+            l.arrivals.push_back(std::move(a));
+            continue;
+        }
+        tasks::TaskRequest r;
+        r.id = nextExecId++;
+        r.kind = d.kind == bytecode::TaskKind::Http ? tasks::TaskRequest::Kind::Http
+                                                    : tasks::TaskRequest::Kind::Exec;
+        if (r.kind == tasks::TaskRequest::Kind::Exec) {
+            r.path = m.str(d.target);
+        } else {
+            r.method = m.str(d.method);
+            r.url = m.str(d.target);
+        }
+        r.baseDir = d.source < m.sources.size() ? dirName(m.str(m.sources[d.source].path)) : ".";
+        r.args = to.args;
+        r.env = to.env;
+        r.headers = to.headers;
+        r.inputJson = op.req.contains("args") ? op.req["args"].dump() : "{}";
+        r.idempotencyKey = l.id + ":" + std::to_string(step) + ":" + std::to_string(op.attempt);
+        r.timeoutMs = to.timeoutMs;
+        op.inFlight = true;
+        op.execId = r.id;
+        execs[r.id] = {l.id, step, op.attempt};
+        executor->submit(std::move(r));
+    }
+}
+
+} // namespace flow::engine

@@ -1,0 +1,138 @@
+#pragma once
+// EngineImpl.h — the engine's internal state, shared by Engine.cpp (the
+// public API and the drive loop), Activation.cpp (one durable boundary) and
+// Load.cpp (bringing a run into memory: fresh, or from its snapshot).
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "flow/bytecode/Module.h"
+#include "flow/engine/Engine.h"
+#include "flow/engine/TaskPolicy.h"
+#include "flow/store/Store.h"
+#include "flow/tasks/Executor.h"
+#include "flow/vm/Vm.h"
+
+namespace flow::engine {
+
+using Json = nlohmann::ordered_json;
+
+// A verified module, shared by every run pinned to its hash.
+struct LoadedModule {
+    std::string hash;
+    bytecode::Module module;
+    std::vector<TaskOptions> taskOptions; // by TaskDecl index
+};
+
+// The engine's side of one pending HostOp.
+struct OpState {
+    uint64_t step = 0;
+    vm::OpKind kind = vm::OpKind::Task;
+    uint32_t index = 0;
+    Json req;         // the op's request (HostOp::json)
+    std::string name; // task / signal / event type / child workflow
+    int64_t line = 0;
+    std::string where; // "file:line" of the call
+    // tasks
+    int64_t attempt = 0; // the current attempt (1-based); 0 before the first
+    bool inFlight = false;
+    uint64_t execId = 0;
+    int64_t attemptStartedAt = 0;
+    std::vector<std::string> errors; // error names of the failed attempts
+    // timers: a sleep's due time, or a task's next retry
+    std::optional<int64_t> due;
+    // signal / event waits
+    std::optional<int64_t> timeoutAt;
+    int64_t eventCursor = 0; // events with a larger id may satisfy the wait
+    std::string childRun;
+};
+
+// Something that happened for a run, applied at its next activation.
+struct Arrival {
+    enum class Kind { TaskResult, TimerFired, RetryDue, WaitTimeout, Signal, Event, ChildDone };
+    Kind kind = Kind::TimerFired;
+    uint64_t step = 0;
+    tasks::TaskResult task;
+    store::SignalRow signal;
+    store::EventRow event;
+    store::RunRow child;
+};
+
+// A run loaded in this process.
+struct Live {
+    std::string id;
+    store::RunRow row;
+    std::shared_ptr<LoadedModule> mod;
+    std::unique_ptr<vm::Vm> vm;
+    std::map<uint64_t, OpState> ops;
+    std::vector<Arrival> arrivals;
+    bool fresh = false;     // the first activation starts the workflow
+    bool finished = false;  // completed / failed / cancelled (committed or about to be)
+    bool cancelSeen = false;
+    std::optional<int64_t> workflowTimeoutAt;
+    int64_t lastPoll = 0;
+    // Effects that must wait for the commit of the boundary that records them.
+    std::vector<uint64_t> toDispatch; // steps whose current attempt starts
+    std::vector<uint64_t> toKill;     // executor ids to cancel
+    std::vector<std::string> toStart; // child runs to load and start
+};
+
+struct Engine::Impl {
+    EngineOptions opts;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<tasks::Executor> executor;
+    std::map<std::string, std::shared_ptr<LoadedModule>> modules;
+    std::map<std::string, std::unique_ptr<Live>> live;
+    struct ExecRef {
+        std::string run;
+        uint64_t step;
+        int64_t attempt;
+    };
+    std::map<uint64_t, ExecRef> execs;
+    uint64_t nextExecId = 1;
+
+    int64_t now() { return opts.clock->nowMs(); }
+
+    // Load.cpp
+    std::shared_ptr<LoadedModule> module(const std::string& hash);
+    std::unique_ptr<vm::Vm> makeVm(const LoadedModule& m);
+    Live& load(const std::string& runId); // throws EngineError
+    void rebuildOps(Live& l);
+    int workflowIndex(const LoadedModule& m, const std::string& name); // -1: unknown
+
+    // Activation.cpp
+    // Runs one boundary for each run (group commit) and then the effects
+    // that follow the commit. On a store failure the runs are dropped from
+    // memory (their committed state is intact) and EngineError is thrown.
+    void activate(const std::vector<Live*>& runs);
+    void step(Live& l);
+    void startFresh(Live& l);
+    void runJobs(Live& l);
+    void apply(Live& l, Arrival& a);
+    bool schedule(Live& l, uint64_t id);
+    void startAttempt(Live& l, OpState& op);
+    void failOp(Live& l, OpState& op, const std::string& name, const std::string& message);
+    void cleanupOp(Live& l, OpState& op);
+    void finish(Live& l, store::RunStatus status, const std::string& resultJson,
+                const std::string& errorJson);
+    void checkOutcome(Live& l);
+    void history(Live& l, const std::string& kind, uint64_t step, const std::string& name,
+                 const Json& detail, int64_t line);
+    // The same for a row about an op: its source position goes in the detail.
+    void history(Live& l, const std::string& kind, uint64_t step, const std::string& name,
+                 Json detail, const OpState& op);
+    void completeOp(Live& l, uint64_t step, bool ok, const std::string& json);
+    void saveBoundary(Live& l);
+    void afterCommit(Live& l);
+    Json waitingJson(Live& l);
+    std::string errorJson(vm::Vm& vm, vm::Value e);
+};
+
+// The directory part of a path ("" -> ".").
+std::string dirName(const std::string& path);
+
+} // namespace flow::engine

@@ -1,0 +1,227 @@
+// Schema.cpp — migrations and the checks that make "is this our database?"
+// a clear answer instead of a confusing SQL error later (see Schema.h).
+#include "Schema.h"
+
+#include <array>
+#include <cstdio>
+#include <set>
+#include <string>
+
+namespace flow::store::schema {
+
+namespace {
+
+// Version 1: every table. Conventions (docs/store.md): STRICT tables; times
+// are INTEGER ms since the epoch; JSON columns CHECK json_valid so an engine
+// bug surfaces at the write, not at a later read; rows owned by a run cascade
+// when the run is deleted (a future "prune" command).
+constexpr const char* kV1 = R"sql(
+PRAGMA application_id = 1179406167; -- 0x464C4F57, "FLOW"
+
+CREATE TABLE modules (
+    hash      TEXT PRIMARY KEY CHECK (length(hash) = 64 AND hash NOT GLOB '*[^0-9a-f]*'),
+    bytes     BLOB NOT NULL,
+    source    TEXT,
+    stored_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE deployments (
+    workflow    TEXT PRIMARY KEY,
+    module_hash TEXT NOT NULL REFERENCES modules(hash),
+    deployed_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE runs (
+    id               TEXT PRIMARY KEY,
+    workflow         TEXT NOT NULL,
+    module_hash      TEXT NOT NULL REFERENCES modules(hash),
+    status           TEXT NOT NULL
+                     CHECK (status IN ('running','waiting','completed','failed','cancelled')),
+    input            TEXT NOT NULL CHECK (json_valid(input)),
+    result           TEXT CHECK (result IS NULL OR json_valid(result)),
+    error            TEXT CHECK (error IS NULL OR json_valid(error)),
+    parent_run       TEXT,
+    trigger_event    INTEGER,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    waiting          TEXT CHECK (waiting IS NULL OR json_valid(waiting)),
+    lease_owner      TEXT,
+    lease_expires    INTEGER,
+    cancel_requested INTEGER NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1)),
+    seq              INTEGER NOT NULL DEFAULT 0
+) STRICT;
+-- listRuns: newest first, optionally by status, workflow or parent.
+CREATE INDEX runs_by_created  ON runs(created_at);
+CREATE INDEX runs_by_status   ON runs(status, created_at);
+CREATE INDEX runs_by_workflow ON runs(workflow, created_at);
+CREATE INDEX runs_by_parent   ON runs(parent_run, created_at) WHERE parent_run IS NOT NULL;
+
+CREATE TABLE snapshots (
+    run_id   TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    seq      INTEGER NOT NULL,
+    bytes    BLOB NOT NULL,
+    size     INTEGER NOT NULL,
+    taken_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE history (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq    INTEGER NOT NULL CHECK (seq > 0),
+    at     INTEGER NOT NULL,
+    kind   TEXT NOT NULL,
+    step   INTEGER NOT NULL DEFAULT 0,
+    name   TEXT NOT NULL DEFAULT '',
+    detail TEXT CHECK (detail IS NULL OR json_valid(detail)),
+    line   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, seq)
+) STRICT;
+
+CREATE TABLE timers (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step   INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    kind   TEXT NOT NULL CHECK (kind IN ('sleep','retry','timeout','workflow-timeout')),
+    PRIMARY KEY (run_id, step, kind)
+) STRICT;
+-- dueTimers / nextTimerDue: the worker's hot poll. Covering, and in the
+-- exact ORDER BY of dueTimers, so a poll never sorts.
+CREATE INDEX timers_by_due ON timers(due_at, run_id, step, kind);
+
+CREATE TABLE task_attempts (
+    run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step          INTEGER NOT NULL,
+    attempt       INTEGER NOT NULL CHECK (attempt >= 1),
+    task          TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('running','ok','error','cancelled')),
+    started_at    INTEGER NOT NULL,
+    finished_at   INTEGER,
+    result        TEXT CHECK (result IS NULL OR json_valid(result)),
+    error_name    TEXT,
+    error_message TEXT,
+    stderr        TEXT,
+    PRIMARY KEY (run_id, step, attempt)
+) STRICT;
+
+CREATE TABLE signals (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    payload       TEXT NOT NULL CHECK (json_valid(payload)),
+    sent_at       INTEGER NOT NULL,
+    consumed_step INTEGER
+) STRICT;
+-- pendingSignals: only unconsumed rows are indexed.
+CREATE INDEX signals_pending ON signals(run_id, name, id) WHERE consumed_step IS NULL;
+
+CREATE TABLE events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    type        TEXT NOT NULL,
+    payload     TEXT NOT NULL CHECK (json_valid(payload)),
+    at          INTEGER NOT NULL,
+    source_run  TEXT,
+    source_step INTEGER,
+    CHECK ((source_run IS NULL) = (source_step IS NULL)),
+    UNIQUE (source_run, source_step)
+) STRICT;
+CREATE INDEX events_by_type ON events(type, id);
+
+CREATE TABLE event_consumers (
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    consumer TEXT NOT NULL,
+    kind     TEXT NOT NULL CHECK (kind IN ('trigger','wait')),
+    run_id   TEXT,
+    at       INTEGER NOT NULL,
+    error    TEXT,
+    PRIMARY KEY (event_id, consumer)
+) STRICT;
+)sql";
+
+constexpr std::array<const char*, 1> kMigrations = {kV1};
+static_assert(kMigrations.size() == Store::kSchemaVersion,
+              "a new migration must bump Store::kSchemaVersion");
+
+constexpr std::array<std::string_view, 10> kTables = {
+    "modules", "deployments",   "runs",    "snapshots", "history",
+    "timers",  "task_attempts", "signals", "events",    "event_consumers"};
+
+int64_t pragmaInt(Store::Impl& impl, const char* sql) {
+    Query q(impl, sql, "");
+    return q.next() ? q.i64(0) : 0;
+}
+
+} // namespace
+
+std::span<const char* const> migrations() {
+    return kMigrations;
+}
+
+std::span<const std::string_view> requiredTables() {
+    return kTables;
+}
+
+void checkIdentity(Store::Impl& impl) {
+    // The first read of the file: a non-database fails here with SQLITE_NOTADB.
+    int64_t appId = pragmaInt(impl, "PRAGMA application_id");
+    int64_t version = pragmaInt(impl, "PRAGMA user_version");
+    int64_t tables = pragmaInt(impl, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+                                     "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+    if (appId == Store::kApplicationId) {
+        if (version > Store::kSchemaVersion)
+            impl.failWith(StoreErrorKind::TooNew, "", "",
+                          "schema version " + std::to_string(version) +
+                              " is newer than this flowrun supports (" +
+                              std::to_string(Store::kSchemaVersion) + "); upgrade flowrun");
+        return;
+    }
+    if (appId == 0 && tables == 0 && version == 0) return; // a new, empty file
+    std::string why;
+    if (appId != 0) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "0x%08X", uint32_t(appId));
+        why = std::string("application_id ") + buf + ", Flow's is 0x464C4F57";
+    } else {
+        why = std::to_string(tables) + " table(s), user_version " + std::to_string(version) +
+              ", no Flow application_id";
+    }
+    impl.failWith(StoreErrorKind::NotFlowDatabase, "", "",
+                  "not a Flow database: it is a SQLite database of another application (" + why +
+                      ")");
+}
+
+void migrate(Store::Impl& impl) {
+    auto steps = migrations();
+    for (int v = 1; v <= int(steps.size()); ++v) {
+        if (pragmaInt(impl, "PRAGMA user_version") >= v) continue;
+        std::string op = "migration to schema version " + std::to_string(v);
+        impl.exec("BEGIN IMMEDIATE", op);
+        try {
+            // Another process may have migrated while we waited for the lock.
+            if (pragmaInt(impl, "PRAGMA user_version") < v) {
+                impl.exec(steps[size_t(v - 1)], op);
+                // PRAGMA takes no bound parameters; v is our own loop counter.
+                std::string bump = "PRAGMA user_version = " + std::to_string(v);
+                impl.exec(bump.c_str(), op);
+            }
+            impl.exec("COMMIT", op);
+        } catch (...) {
+            if (!sqlite3_get_autocommit(impl.db))
+                sqlite3_exec(impl.db, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    }
+}
+
+void checkTables(Store::Impl& impl) {
+    std::set<std::string> present;
+    {
+        Query q(impl, "SELECT name FROM sqlite_schema WHERE type = 'table'", "");
+        while (q.next())
+            present.insert(q.text(0));
+    }
+    for (std::string_view t : requiredTables())
+        if (!present.count(std::string(t)))
+            impl.failWith(StoreErrorKind::Corrupt, "", "",
+                          "database is corrupt: Flow table '" + std::string(t) + "' is missing");
+}
+
+} // namespace flow::store::schema

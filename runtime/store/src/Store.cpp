@@ -1,0 +1,178 @@
+// Store.cpp — opening a database (identity checks, pragmas, migrations),
+// transactions and the integrity check. The table methods live in
+// StoreRuns.cpp, StoreSteps.cpp and StoreEvents.cpp.
+#include "flow/store/Store.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "Schema.h"
+#include "Sqlite.h"
+
+namespace flow::store {
+
+namespace fs = std::filesystem;
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+const std::string& Store::path() const {
+    return impl_->path;
+}
+
+namespace {
+
+void prepareDirectory(const Store::Impl& impl) {
+    if (impl.path == ":memory:") return;
+    fs::path parent = fs::path(impl.path).parent_path();
+    std::error_code ec;
+    if (!parent.empty() && !fs::is_directory(parent, ec)) {
+        fs::create_directories(parent, ec);
+        if (ec)
+            impl.failWith(StoreErrorKind::Io, "", "",
+                          "cannot create directory '" + parent.string() + "': " + ec.message());
+    }
+    if (fs::is_directory(impl.path, ec))
+        impl.failWith(StoreErrorKind::Io, "", "", "is a directory, not a database file");
+}
+
+// WAL lets readers (flowrun status/list) run beside the writer and makes a
+// commit one sequential append; it is the mode every durability claim in
+// docs/store.md assumes, so failing to get it is an error, not a fallback.
+void setPragmas(Store::Impl& impl, const StoreOptions& o) {
+    bool memory = impl.path == ":memory:";
+    {
+        Query q(impl, "PRAGMA journal_mode = WAL", "set WAL mode");
+        std::string mode = q.next() ? q.text(0) : "";
+        if (mode != "wal" && !(memory && mode == "memory"))
+            impl.failWith(StoreErrorKind::Io, "set WAL mode", "",
+                          "SQLite kept journal_mode '" + mode + "'");
+    }
+    impl.exec(o.synchronousNormal ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
+              "set synchronous");
+    impl.exec("PRAGMA foreign_keys = ON", "enable foreign keys");
+    if (o.maxPages > 0) {
+        // PRAGMA takes no bound parameters; this is an integer, formatted by us.
+        std::string sql = "PRAGMA max_page_count = " + std::to_string(o.maxPages);
+        impl.exec(sql.c_str(), "set max_page_count");
+    }
+}
+
+} // namespace
+
+std::unique_ptr<Store> Store::open(const StoreOptions& o) {
+    if (o.path.empty())
+        throw StoreError(StoreErrorKind::Misuse, "no database path given (StoreOptions::path)");
+    auto impl = std::make_unique<Impl>();
+    impl->path = o.path;
+    impl->busyTimeoutMs = o.busyTimeoutMs;
+    prepareDirectory(*impl);
+
+    // NOMUTEX: a Store is used by one thread at a time (see Store.h), so
+    // SQLite's per-connection mutex would only cost time.
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    int rc = sqlite3_open_v2(o.path.c_str(), &impl->db, flags, nullptr);
+    if (rc != SQLITE_OK) impl->fail(rc, "cannot open");
+    sqlite3_busy_timeout(impl->db, o.busyTimeoutMs);
+
+    schema::checkIdentity(*impl);
+    // READWRITE silently falls back to read-only for a write-protected file;
+    // say so now rather than at the first write.
+    if (sqlite3_db_readonly(impl->db, "main") == 1)
+        impl->failWith(StoreErrorKind::ReadOnly, "", "",
+                       "database is read-only (check the permissions of the file and its "
+                       "directory)");
+    setPragmas(*impl, o);
+    schema::migrate(*impl);
+    schema::checkTables(*impl);
+    return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+// ---- transactions
+
+Store::Txn Store::begin() {
+    if (impl_->txnOpen)
+        impl_->failWith(StoreErrorKind::Misuse, "begin", "",
+                        "a transaction is already open on this Store (transactions do not nest)");
+    impl_->exec("BEGIN IMMEDIATE", "begin transaction");
+    impl_->txnOpen = true;
+    impl_->txnBroken = false;
+    return Txn(this);
+}
+
+bool Store::inTransaction() const {
+    return impl_->txnOpen;
+}
+
+Store::Txn::Txn(Txn&& other) noexcept : store_(other.store_) {
+    other.store_ = nullptr;
+}
+
+Store::Txn::~Txn() {
+    rollback();
+}
+
+void Store::Txn::commit() {
+    if (!store_)
+        throw StoreError(StoreErrorKind::Misuse,
+                         "commit: the transaction was already committed or rolled back");
+    Impl& impl = *store_->impl_;
+    // commit() always ends the transaction: a failed one is rolled back here,
+    // so the Store is usable again as soon as the exception is caught.
+    if (impl.txnBroken) {
+        rollback();
+        impl.failWith(StoreErrorKind::Misuse, "commit", "",
+                      "the transaction was already rolled back by an earlier error");
+    }
+    try {
+        impl.exec("COMMIT", "commit");
+    } catch (...) {
+        rollback();
+        throw;
+    }
+    impl.txnOpen = false;
+    store_ = nullptr;
+}
+
+void Store::Txn::rollback() {
+    if (!store_) return;
+    Impl& impl = *store_->impl_;
+    // SQLite may have rolled back already (disk full, I/O error): only roll
+    // back a transaction that is still open. A failing ROLLBACK leaves nothing
+    // to do: SQLite then rolls back the hot journal at the next open.
+    if (!sqlite3_get_autocommit(impl.db))
+        sqlite3_exec(impl.db, "ROLLBACK", nullptr, nullptr, nullptr);
+    impl.txnOpen = false;
+    impl.txnBroken = false;
+    store_ = nullptr;
+}
+
+// ---- maintenance
+
+std::string Store::integrityCheck() {
+    std::string report;
+    auto line = [&](const std::string& s) {
+        if (!report.empty()) report += '\n';
+        report += s;
+    };
+    try {
+        {
+            Query q(*impl_, "PRAGMA integrity_check", "integrityCheck");
+            while (q.next())
+                if (q.text(0) != "ok") line(q.text(0));
+        }
+        Query q(*impl_, "PRAGMA foreign_key_check", "integrityCheck");
+        while (q.next())
+            line("foreign key: " + q.text(0) + " row " + q.text(1) + " refers to a missing " +
+                 q.text(2) + " row");
+    } catch (const StoreError& e) {
+        // A damaged file can fail the check itself: that is the report.
+        if (e.kind() != StoreErrorKind::Corrupt && e.kind() != StoreErrorKind::NotFlowDatabase)
+            throw;
+        line(e.what());
+    }
+    return report.empty() ? "ok" : report;
+}
+
+} // namespace flow::store

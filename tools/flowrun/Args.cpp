@@ -1,0 +1,80 @@
+// Args.cpp — see Args.h.
+#include "Args.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "Commands.h"
+
+namespace flowrun {
+
+Args parseArgs(int argc, char** argv, const std::set<std::string>& valued,
+               const std::set<std::string>& boolean) {
+    Args out;
+    bool onlyPositional = false;
+    for (int i = 0; i < argc; ++i) {
+        std::string a = argv[i];
+        if (onlyPositional || a.size() < 2 || a[0] != '-' || a == "-") {
+            out.positional.push_back(a);
+            continue;
+        }
+        if (a == "--") {
+            onlyPositional = true;
+            continue;
+        }
+        std::string name = a, value;
+        bool inlineValue = false;
+        if (auto eq = a.find('='); eq != std::string::npos) {
+            name = a.substr(0, eq);
+            value = a.substr(eq + 1);
+            inlineValue = true;
+        }
+        if (valued.count(name)) {
+            if (!inlineValue) {
+                if (i + 1 >= argc) {
+                    out.error = name + " needs a value";
+                    return out;
+                }
+                value = argv[++i];
+            }
+            out.values[name] = value;
+        } else if (boolean.count(name) && !inlineValue) {
+            out.flags.insert(name);
+        } else {
+            out.error = "unknown option '" + a + "'";
+            return out;
+        }
+    }
+    return out;
+}
+
+int usageError(const char* cmd, const std::string& msg, const char* usage) {
+    std::fprintf(stderr, "flowrun %s: error: %s\nusage: %s\n", cmd, msg.c_str(), usage);
+    return kBadInput;
+}
+
+std::string dbPath(const Args& a) {
+    if (auto d = a.get("--db")) return *d;
+    if (const char* e = std::getenv("FLOW_DB"); e && *e) return e;
+    return ".flow/flow.db";
+}
+
+bool readJsonArg(const std::string& spec, std::string* out, std::string* error) {
+    if (spec.empty() || spec[0] != '@') {
+        *out = spec;
+        return true;
+    }
+    std::ifstream in(spec.substr(1), std::ios::binary);
+    if (!in) {
+        *error = "cannot read input file '" + spec.substr(1) + "'";
+        return false;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    *out = ss.str();
+    return true;
+}
+
+} // namespace flowrun

@@ -1,0 +1,38 @@
+#pragma once
+// Args.h — flowrun's small argument parser: `--name VALUE`, `--name=VALUE`,
+// boolean `--flag`, and positionals, with messages naming the subcommand.
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace flowrun {
+
+struct Args {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> values; // "--input" -> text
+    std::set<std::string> flags;               // "--json"
+    std::string error;                         // non-empty: bad usage
+    bool has(const std::string& f) const { return flags.count(f) || values.count(f); }
+    std::optional<std::string> get(const std::string& k) const {
+        auto it = values.find(k);
+        if (it == values.end()) return std::nullopt;
+        return it->second;
+    }
+};
+
+// `valued` lists the options that take a value, `boolean` the flags.
+Args parseArgs(int argc, char** argv, const std::set<std::string>& valued,
+               const std::set<std::string>& boolean);
+
+// Prints "flowrun CMD: error: MSG" and the usage line; returns kBadInput.
+int usageError(const char* cmd, const std::string& msg, const char* usage);
+
+// --db, else $FLOW_DB, else ./.flow/flow.db.
+std::string dbPath(const Args& a);
+
+// Reads `spec` as JSON text, or the file after '@'. False with *error set.
+bool readJsonArg(const std::string& spec, std::string* out, std::string* error);
+
+} // namespace flowrun

@@ -1,0 +1,269 @@
+// Inspect.cpp — `flowrun status`, `list` and `history`: reading runs from the
+// store. They open the database without driving anything.
+#include <cstdio>
+#include <ctime>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "Args.h"
+#include "Commands.h"
+#include "flow/engine/Clock.h"
+#include "flow/store/Store.h"
+
+namespace flowrun {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+using flow::store::Store;
+
+std::unique_ptr<Store> openStore(const Args& a) {
+    flow::store::StoreOptions o;
+    o.path = dbPath(a);
+    return Store::open(o);
+}
+
+std::string utc(int64_t ms) {
+    std::time_t s = std::time_t(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&s, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    return std::string(buf) + "Z";
+}
+
+// 1.5s, 4m 10s, 2h 3m, 3d 4h: a duration as a person reads it.
+std::string human(int64_t ms) {
+    bool neg = ms < 0;
+    if (neg) ms = -ms;
+    char buf[48];
+    if (ms < 1000)
+        std::snprintf(buf, sizeof buf, "%lldms", (long long)ms);
+    else if (ms < 60000)
+        std::snprintf(buf, sizeof buf, "%.1fs", double(ms) / 1000);
+    else if (ms < 3600000)
+        std::snprintf(buf, sizeof buf, "%lldm %llds", (long long)(ms / 60000),
+                      (long long)(ms / 1000 % 60));
+    else if (ms < 86400000)
+        std::snprintf(buf, sizeof buf, "%lldh %lldm", (long long)(ms / 3600000),
+                      (long long)(ms / 60000 % 60));
+    else
+        std::snprintf(buf, sizeof buf, "%lldd %lldh", (long long)(ms / 86400000),
+                      (long long)(ms / 3600000 % 24));
+    return (neg ? "-" : "") + std::string(buf);
+}
+
+std::string dueText(int64_t due, int64_t now) {
+    return utc(due) + (due >= now ? " (in " + human(due - now) + ")"
+                                  : " (due " + human(now - due) + " ago)");
+}
+
+std::string oneLine(const Json& j, size_t cap = 100) {
+    std::string s = j.dump();
+    if (s.size() > cap) s = s.substr(0, cap) + "...";
+    return s;
+}
+
+const char* const kStatusUsage = "flowrun status RUN_ID [--db PATH] [--json]";
+const char* const kListUsage =
+    "flowrun list [--status S] [--workflow W] [--limit N] [--db PATH] [--json]";
+const char* const kHistoryUsage = "flowrun history RUN_ID [--db PATH] [--json]";
+
+int storeFailure(const std::exception& e) {
+    std::fprintf(stderr, "flowrun: error: %s\n", e.what());
+    return kBadInput;
+}
+
+// What one pending step waits for, in words.
+std::string describeWait(const Json& w, int64_t now) {
+    std::string kind = w.value("kind", "");
+    std::string name = w.value("name", "");
+    std::string out;
+    if (kind == "task") {
+        if (w.value("state", "") == "retry-backoff")
+            out = "task " + name + ": attempt " + std::to_string(w.value("attempt", 0)) +
+                  " failed; retry at " + dueText(w.value("due", int64_t(0)), now);
+        else
+            out = "task " + name + ": attempt " + std::to_string(w.value("attempt", 0)) +
+                  " in flight since " + utc(w.value("startedAt", int64_t(0)));
+    } else if (kind == "timer") {
+        out = "timer: fires at " + dueText(w.value("due", int64_t(0)), now);
+    } else if (kind == "signal") {
+        out = "signal \"" + name + "\"";
+    } else if (kind == "event") {
+        out = "event \"" + name + "\"";
+        if (w.contains("match") && !w["match"].is_null()) out += " matching " + oneLine(w["match"]);
+    } else if (kind == "child") {
+        out = "child run " + w.value("run", "") + " (" + name + ")";
+    } else {
+        out = kind + " " + name;
+    }
+    if (w.contains("timeoutAt")) out += ", timeout at " + dueText(w["timeoutAt"], now);
+    return out + "  [" + w.value("where", "") + "]";
+}
+
+} // namespace
+
+int cmdStatus(int argc, char** argv) {
+    Args a = parseArgs(argc, argv, {"--db"}, {"--json"});
+    if (!a.error.empty()) return usageError("status", a.error, kStatusUsage);
+    if (a.positional.size() != 1) return usageError("status", "expected one run id", kStatusUsage);
+    try {
+        auto store = openStore(a);
+        auto run = store->getRun(a.positional[0]);
+        if (!run) {
+            std::fprintf(stderr, "flowrun: error: no run '%s' in %s\n", a.positional[0].c_str(),
+                         store->path().c_str());
+            return kBadInput;
+        }
+        int64_t now = flow::engine::SystemClock().nowMs();
+        Json waiting = Json::parse(run->waiting.value_or("[]"), nullptr, false);
+        if (a.has("--json")) {
+            Json j = {{"id", run->id},
+                      {"workflow", run->workflow},
+                      {"status", std::string(flow::store::name(run->status))},
+                      {"module", run->moduleHash},
+                      {"createdAt", run->createdAt},
+                      {"updatedAt", run->updatedAt},
+                      {"input", Json::parse(run->input, nullptr, false)},
+                      {"waiting", waiting}};
+            if (run->result) j["result"] = Json::parse(*run->result, nullptr, false);
+            if (run->error) j["error"] = Json::parse(*run->error, nullptr, false);
+            if (run->parentRun) j["parent"] = *run->parentRun;
+            if (run->cancelRequested) j["cancelRequested"] = true;
+            std::printf("%s\n", j.dump(2).c_str());
+            return kOk;
+        }
+        std::printf("run       %s\n", run->id.c_str());
+        std::printf("workflow  %s   module %s\n", run->workflow.c_str(),
+                    run->moduleHash.substr(0, 12).c_str());
+        std::printf("status    %s%s\n", std::string(flow::store::name(run->status)).c_str(),
+                    run->cancelRequested ? " (cancel requested)" : "");
+        std::printf("started   %s   updated %s\n", utc(run->createdAt).c_str(),
+                    utc(run->updatedAt).c_str());
+        if (run->parentRun) std::printf("parent    %s\n", run->parentRun->c_str());
+        if (run->result) std::printf("result    %s\n", oneLine(Json::parse(*run->result, nullptr, false), 400).c_str());
+        if (run->error) {
+            Json e = Json::parse(*run->error, nullptr, false);
+            std::printf("error     %s\n", e.is_object() ? e.value("text", run->error->c_str()).c_str()
+                                                       : run->error->c_str());
+        }
+        if (waiting.is_array() && !waiting.empty()) {
+            std::printf("waiting for:\n");
+            for (const auto& w : waiting)
+                std::printf("  step %llu  %s\n", (unsigned long long)w.value("step", 0ull),
+                            describeWait(w, now).c_str());
+        }
+        return kOk;
+    } catch (const std::exception& e) {
+        return storeFailure(e);
+    }
+}
+
+int cmdList(int argc, char** argv) {
+    Args a = parseArgs(argc, argv, {"--db", "--status", "--workflow", "--limit"}, {"--json"});
+    if (!a.error.empty()) return usageError("list", a.error, kListUsage);
+    if (!a.positional.empty()) return usageError("list", "unexpected argument '" + a.positional[0] + "'", kListUsage);
+    flow::store::RunFilter f;
+    if (auto s = a.get("--status")) {
+        f.status = flow::store::parseRunStatus(*s);
+        if (!f.status)
+            return usageError("list", "unknown status '" + *s +
+                                          "' (running, waiting, completed, failed, cancelled)",
+                              kListUsage);
+    }
+    if (auto w = a.get("--workflow")) f.workflow = *w;
+    if (auto n = a.get("--limit")) f.limit = std::atoll(n->c_str());
+    try {
+        auto store = openStore(a);
+        auto runs = store->listRuns(f);
+        if (a.has("--json")) {
+            Json arr = Json::array();
+            for (const auto& r : runs)
+                arr.push_back({{"id", r.id},
+                               {"workflow", r.workflow},
+                               {"status", std::string(flow::store::name(r.status))},
+                               {"module", r.moduleHash},
+                               {"createdAt", r.createdAt},
+                               {"updatedAt", r.updatedAt}});
+            std::printf("%s\n", arr.dump(2).c_str());
+            return kOk;
+        }
+        std::printf("%-20s %-20s %-10s %-12s %s\n", "RUN", "WORKFLOW", "STATUS", "MODULE",
+                    "STARTED");
+        for (const auto& r : runs)
+            std::printf("%-20s %-20s %-10s %-12s %s\n", r.id.c_str(), r.workflow.c_str(),
+                        std::string(flow::store::name(r.status)).c_str(),
+                        r.moduleHash.substr(0, 12).c_str(), utc(r.createdAt).c_str());
+        return kOk;
+    } catch (const std::exception& e) {
+        return storeFailure(e);
+    }
+}
+
+int cmdHistory(int argc, char** argv) {
+    Args a = parseArgs(argc, argv, {"--db"}, {"--json"});
+    if (!a.error.empty()) return usageError("history", a.error, kHistoryUsage);
+    if (a.positional.size() != 1) return usageError("history", "expected one run id", kHistoryUsage);
+    try {
+        auto store = openStore(a);
+        auto run = store->getRun(a.positional[0]);
+        if (!run) {
+            std::fprintf(stderr, "flowrun: error: no run '%s' in %s\n", a.positional[0].c_str(),
+                         store->path().c_str());
+            return kBadInput;
+        }
+        auto rows = store->history(run->id);
+        if (a.has("--json")) {
+            Json arr = Json::array();
+            for (const auto& h : rows) {
+                Json j = {{"seq", h.seq}, {"at", h.at}, {"kind", h.kind}, {"step", h.step},
+                          {"name", h.name}, {"line", h.line}};
+                if (h.detail) j["detail"] = Json::parse(*h.detail, nullptr, false);
+                arr.push_back(j);
+            }
+            std::printf("%s\n", arr.dump(2).c_str());
+            return kOk;
+        }
+        std::printf("run %s  workflow %s  status %s  module %s\n", run->id.c_str(),
+                    run->workflow.c_str(), std::string(flow::store::name(run->status)).c_str(),
+                    run->moduleHash.substr(0, 12).c_str());
+        int64_t t0 = rows.empty() ? run->createdAt : rows.front().at;
+        std::map<int64_t, int64_t> startedAt; // step -> when its attempt/wait began
+        for (const auto& h : rows) {
+            Json d = h.detail ? Json::parse(*h.detail, nullptr, false) : Json::object();
+            if (!d.is_object()) d = Json::object();
+            std::string label = (h.step ? std::to_string(h.step) + " " : std::string()) + h.name;
+            if (d.contains("attempt")) label += " #" + std::to_string(d["attempt"].get<int64_t>());
+            std::string extra;
+            if (h.kind == "task.started" || h.kind.ends_with(".waiting") ||
+                h.kind == "timer.started" || h.kind == "child.started")
+                startedAt[h.step] = h.at;
+            if (d.contains("durationMs"))
+                extra += human(d["durationMs"].get<int64_t>()) + "  ";
+            else if (startedAt.count(h.step) && h.step && !h.kind.ends_with("started") &&
+                     !h.kind.ends_with("waiting"))
+                extra += "after " + human(h.at - startedAt[h.step]) + "  ";
+            if (d.contains("error") && d["error"].is_string())
+                extra += d["error"].get<std::string>() + ": " + d.value("message", "") + "  ";
+            if (d.contains("delayMs")) extra += "retry in " + human(d["delayMs"]) + "  ";
+            if (d.contains("due") && h.kind == "timer.started") extra += "until " + utc(d["due"]) + "  ";
+            if (d.contains("result")) extra += "result " + oneLine(d["result"], 80);
+            if (d.contains("args")) extra += "args " + oneLine(d["args"], 80);
+            if (d.contains("payload")) extra += "payload " + oneLine(d["payload"], 80);
+            if (d.contains("input")) extra += "input " + oneLine(d["input"], 80);
+            if (h.kind == "run.failed" && d.contains("error") && d["error"].is_object())
+                extra += d["error"].value("name", "") + ": " + d["error"].value("message", "");
+            std::string where = d.value("where", "");
+            std::printf("%10s  %-22s %-18s %-22s %s\n",
+                        ("+" + human(h.at - t0)).c_str(), h.kind.c_str(), label.c_str(),
+                        where.c_str(), extra.c_str());
+        }
+        return kOk;
+    } catch (const std::exception& e) {
+        return storeFailure(e);
+    }
+}
+
+} // namespace flowrun
