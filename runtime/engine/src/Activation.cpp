@@ -2,7 +2,10 @@
 // the VM until every fiber waits, hand new ops to their handlers, and record
 // it all — history, op state, snapshot, run row — in the caller's single
 // transaction (Engine.h explains the guarantees this gives).
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
 
 #include "EngineImpl.h"
 #include "flow/vm/Convert.h"
@@ -586,7 +589,9 @@ void Engine::Impl::activate(const std::vector<Live*>& runs) {
         store::Store::Txn txn = store->begin();
         for (Live* l : runs)
             step(*l);
+        commitHook(false);
         txn.commit();
+        commitHook(true);
     } catch (const std::exception& e) {
         // The VMs ran ahead of what is committed: forget them; the store
         // still has each run's last committed boundary.
@@ -596,6 +601,17 @@ void Engine::Impl::activate(const std::vector<Live*>& runs) {
     }
     for (Live* l : runs)
         afterCommit(*l);
+}
+
+void Engine::Impl::commitHook(bool after) {
+    if (!after) ++commits;
+    int64_t at = after ? pauseAfter : pauseBefore;
+    if (at <= 0 || commits != at) return;
+    std::fprintf(stderr, "flowrun-test: paused %s commit %lld\n", after ? "after" : "before",
+                 (long long)commits);
+    std::fflush(stderr);
+    for (;;)
+        ::pause(); // until the test's kill -9
 }
 
 void Engine::Impl::afterCommit(Live& l) {

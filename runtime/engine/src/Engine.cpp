@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "EngineImpl.h"
@@ -60,12 +61,16 @@ Engine::Engine(EngineOptions opts) : impl_(std::make_unique<Impl>()) {
     store::StoreOptions so;
     so.path = impl_->opts.dbPath;
     so.synchronousNormal = impl_->opts.synchronousNormal;
+    so.busyTimeoutMs = impl_->opts.busyTimeoutMs;
+    if (const char* b = std::getenv("FLOW_BUSY_TIMEOUT_MS"); b && *b) so.busyTimeoutMs = std::atoi(b);
     try {
         impl_->store = store::Store::open(so);
     } catch (const store::StoreError& e) {
         throw EngineError(e.what(), 2);
     }
     impl_->executor = std::make_unique<tasks::Executor>(impl_->opts.maxConcurrentTasks);
+    if (const char* b = std::getenv("FLOW_TEST_PAUSE_BEFORE_COMMIT")) impl_->pauseBefore = std::atoll(b);
+    if (const char* a = std::getenv("FLOW_TEST_PAUSE_AT_COMMIT")) impl_->pauseAfter = std::atoll(a);
 }
 
 Engine::~Engine() {
@@ -151,7 +156,9 @@ std::string Engine::startRun(const StartRequest& req) {
         I.store->createRun(row);
         I.store->acquireLease(row.id, I.opts.owner, I.now(), 15000);
         I.step(*lp);
+        I.commitHook(false);
         txn.commit();
+        I.commitHook(true);
     } catch (const EngineError&) {
         I.live.erase(row.id);
         throw;
@@ -355,6 +362,14 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
         int64_t wait = I.opts.pollMs;
         for (auto& [id, l] : I.live)
             if (auto d = nextDue(*l)) wait = std::min(wait, std::max<int64_t>(0, *d - t));
+        // Results already finished (inFlight() no longer counts them) first,
+        // then wait for the next one, or just for time to pass.
+        bool got = false;
+        while (auto r = I.executor->wait(0)) {
+            route(I, std::move(*r));
+            got = true;
+        }
+        if (got) continue;
         if (I.executor->inFlight() > 0) {
             if (auto r = I.executor->wait(wait)) {
                 route(I, std::move(*r));

@@ -97,6 +97,12 @@ struct Engine::Impl {
 
     int64_t now() { return opts.clock->nowMs(); }
 
+    // Crash-test hooks (tests/durability): FLOW_TEST_PAUSE_BEFORE_COMMIT=N /
+    // FLOW_TEST_PAUSE_AT_COMMIT=N stop the process just before / just after
+    // its Nth commit, announcing it on stderr, so a test can kill -9 it there.
+    int64_t commits = 0, pauseBefore = 0, pauseAfter = 0;
+    void commitHook(bool after);
+
     // Load.cpp
     std::shared_ptr<LoadedModule> module(const std::string& hash);
     std::unique_ptr<vm::Vm> makeVm(const LoadedModule& m);

@@ -42,6 +42,9 @@ struct EngineOptions {
     std::shared_ptr<Clock> clock;
     // Who holds run leases (defaults to "pid@host").
     std::string owner;
+    // How long a write waits for another writer's lock before failing
+    // (FLOW_BUSY_TIMEOUT_MS overrides it; tests use a short one).
+    int busyTimeoutMs = 10000;
     // How often a waiting run polls the store for signals, events, child
     // results and cancel requests made by other processes.
     int64_t pollMs = 50;
