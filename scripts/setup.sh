@@ -104,6 +104,7 @@ cmd_sample() {
     cmd_deps
     cmd_build
     local flowc="$BUILD_DIR/tools/flowc" flowrun="$BUILD_DIR/tools/flowrun"
+    export FLOW_DB="$BUILD_DIR/sample.db" # the samples' runs are stored here
     say "running samples/basics/basics.flow with flowrun (workflow 'main')"
     "$flowrun" run samples/basics/basics.flow
     local src="samples/hello/hello.flow" # relative: paths in the listing stay short
@@ -114,9 +115,13 @@ cmd_sample() {
     echo "wrote $out ($(stat -c %s "$out") bytes)"
     say "its workflow graph (flowc --emit=mermaid; --emit=graph gives Graphviz DOT)"
     "$flowc" --emit=mermaid "$src"
-    say "note: running hello.flow needs the durable runtime (tasks, timers, signals on"
-    echo "    SQLite), which is the next milestone; today flowrun runs workflows that"
-    echo "    compute, call async functions and await promises, like samples/basics."
+    say "running samples/hello durably: start, signal, resume, history (database $FLOW_DB)"
+    local run
+    run=$("$flowrun" start "$src" --input '{"name": "Ada"}')
+    echo "started run $run; it will wait for the signal 'approve' (sent now, consumed when it waits)"
+    "$flowrun" signal "$run" approve '{"approved": false}'
+    "$flowrun" resume "$run"
+    "$flowrun" history "$run"
 }
 
 # Runs ctest in DIR; adds its counts to PASSED/FAILED.

@@ -208,7 +208,9 @@ Started startFromFile(const Args& a, const char* cmd, const char* usage) {
     }
     std::vector<uint8_t> bytes = flow::bytecode::writeModule(*lo.module);
     try {
-        s.engine = std::make_unique<flow::engine::Engine>(engineOptions(a));
+        flow::engine::EngineOptions eo = engineOptions(a);
+        eo.dispatchTasks = std::string(cmd) == "run"; // start: the tasks start on resume
+        s.engine = std::make_unique<flow::engine::Engine>(eo);
         std::string hash = s.engine->storeModule(bytes, file);
         flow::engine::StartRequest req;
         req.moduleHash = hash;

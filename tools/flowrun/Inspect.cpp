@@ -256,9 +256,11 @@ int cmdHistory(int argc, char** argv) {
             if (h.kind == "run.failed" && d.contains("error") && d["error"].is_object())
                 extra += d["error"].value("name", "") + ": " + d["error"].value("message", "");
             std::string where = d.value("where", "");
-            std::printf("%10s  %-22s %-18s %-22s %s\n",
-                        ("+" + human(h.at - t0)).c_str(), h.kind.c_str(), label.c_str(),
-                        where.c_str(), extra.c_str());
+            while (!extra.empty() && extra.back() == ' ')
+                extra.pop_back();
+            if (!where.empty()) extra += (extra.empty() ? "[" : "  [") + where + "]";
+            std::printf("%10s  %-22s %-18s %s\n", ("+" + human(h.at - t0)).c_str(),
+                        h.kind.c_str(), label.c_str(), extra.c_str());
         }
         return kOk;
     } catch (const std::exception& e) {

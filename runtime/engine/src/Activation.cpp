@@ -618,6 +618,7 @@ void Engine::Impl::afterCommit(Live& l) {
     for (uint64_t id : l.toKill)
         executor->cancel(id);
     l.toKill.clear();
+    if (!opts.dispatchTasks) return; // they stay in toDispatch; resume starts them
     std::vector<uint64_t> dispatch;
     dispatch.swap(l.toDispatch);
     const auto& m = l.mod->module;

@@ -42,6 +42,9 @@ struct EngineOptions {
     std::shared_ptr<Clock> clock;
     // Who holds run leases (defaults to "pid@host").
     std::string owner;
+    // Start task attempts. `flowrun start` turns it off: it only commits the
+    // run's first boundary, and the attempts start when the run is driven.
+    bool dispatchTasks = true;
     // How long a write waits for another writer's lock before failing
     // (FLOW_BUSY_TIMEOUT_MS overrides it; tests use a short one).
     int busyTimeoutMs = 10000;
