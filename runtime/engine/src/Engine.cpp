@@ -1,8 +1,5 @@
-// Engine.cpp — the engine's public API and the drive loop: activate the runs
-// that have something to do (one transaction for all of them), then wait for
-// the next thing to happen — a task result, a due timer, or the poll interval
-// after which signals, events, child results and cancel requests made by
-// other processes are looked up in the store.
+// Engine.cpp — the engine's public API: construction, modules, starting runs,
+// signals and cancel requests. The loops that keep runs moving are in Loop.cpp.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -154,7 +151,7 @@ std::string Engine::startRun(const StartRequest& req) {
     try {
         store::Store::Txn txn = I.store->begin();
         I.store->createRun(row);
-        I.store->acquireLease(row.id, I.opts.owner, I.now(), 15000);
+        if (req.resident) lp->leased = I.store->acquireLease(row.id, I.opts.owner, I.now(), 15000);
         I.step(*lp);
         I.commitHook(false);
         txn.commit();
@@ -167,6 +164,7 @@ std::string Engine::startRun(const StartRequest& req) {
         throw EngineError(std::string("cannot start the run: ") + e.what(), 1);
     }
     I.afterCommit(*lp);
+    if (!req.resident) I.evict(*lp);
     return row.id;
 }
 
@@ -191,205 +189,6 @@ void Engine::cancel(const std::string& runId) {
     impl_->store->requestCancel(runId);
     if (auto it = impl_->live.find(runId); it != impl_->live.end())
         it->second->row.cancelRequested = true;
-}
-
-namespace {
-// Looks in the store for what other processes may have delivered.
-void poll(Engine::Impl& I, Live& l) {
-    auto row = I.store->getRun(l.id);
-    if (row && row->cancelRequested && !l.row.cancelRequested) {
-        l.row.cancelRequested = true;
-        l.arrivals.push_back({}); // an empty arrival: the activation sees the request
-        l.arrivals.back().step = 0;
-    }
-    for (auto& [id, op] : l.ops) {
-        if (op.kind == vm::OpKind::Signal) {
-            auto pending = I.store->pendingSignals(l.id, op.name);
-            if (!pending.empty()) {
-                Arrival a;
-                a.kind = Arrival::Kind::Signal;
-                a.step = id;
-                a.signal = pending.front();
-                l.arrivals.push_back(a);
-            }
-        } else if (op.kind == vm::OpKind::Event) {
-            store::EventFilter f;
-            f.type = op.name;
-            f.sinceId = op.eventCursor;
-            f.limit = 200;
-            for (const auto& ev : I.store->events(f)) {
-                op.eventCursor = std::max(op.eventCursor, ev.id);
-                Json payload = Json::parse(ev.payload, nullptr, false);
-                bool ok = true;
-                const Json& match = op.req["match"];
-                if (match.is_object()) {
-                    for (auto it = match.begin(); it != match.end() && ok; ++it)
-                        ok = payload.is_object() && payload.contains(it.key()) &&
-                             payload[it.key()] == it.value();
-                }
-                if (!ok) continue;
-                Arrival a;
-                a.kind = Arrival::Kind::Event;
-                a.step = id;
-                a.event = ev;
-                l.arrivals.push_back(a);
-                break;
-            }
-        } else if (op.kind == vm::OpKind::Child) {
-            auto c = I.store->getRun(op.childRun);
-            if (c && isFinal(c->status)) {
-                Arrival a;
-                a.kind = Arrival::Kind::ChildDone;
-                a.step = id;
-                a.child = *c;
-                l.arrivals.push_back(a);
-            }
-        }
-    }
-}
-
-// Timers that fell due, as arrivals.
-void fireTimers(Engine::Impl& I, Live& l, int64_t t) {
-    for (auto& [id, op] : l.ops) {
-        if (op.due && *op.due <= t) {
-            Arrival a;
-            a.kind = op.kind == vm::OpKind::Task ? Arrival::Kind::RetryDue
-                                                 : Arrival::Kind::TimerFired;
-            a.step = id;
-            op.due.reset(); // fired once; the activation deletes the row
-            l.arrivals.push_back(a);
-        }
-        if (op.timeoutAt && *op.timeoutAt <= t) {
-            Arrival a;
-            a.kind = Arrival::Kind::WaitTimeout;
-            a.step = id;
-            op.timeoutAt.reset();
-            l.arrivals.push_back(a);
-        }
-    }
-    if (l.workflowTimeoutAt && *l.workflowTimeoutAt <= t && l.arrivals.empty())
-        l.arrivals.push_back({}); // the activation fails the run
-    (void)I;
-}
-
-std::optional<int64_t> nextDue(Live& l) {
-    std::optional<int64_t> best;
-    auto take = [&](std::optional<int64_t> v) {
-        if (v && (!best || *v < *best)) best = v;
-    };
-    for (auto& [id, op] : l.ops) {
-        take(op.due);
-        take(op.timeoutAt);
-    }
-    take(l.workflowTimeoutAt);
-    return best;
-}
-
-void route(Engine::Impl& I, tasks::TaskResult r) {
-    auto it = I.execs.find(r.id);
-    if (it == I.execs.end()) return;
-    Engine::Impl::ExecRef ref = it->second;
-    I.execs.erase(it);
-    auto lit = I.live.find(ref.run);
-    if (lit == I.live.end()) return;
-    Live& l = *lit->second;
-    auto op = l.ops.find(ref.step);
-    if (op == l.ops.end() || op->second.attempt != ref.attempt || !op->second.inFlight) return;
-    Arrival a;
-    a.kind = Arrival::Kind::TaskResult;
-    a.step = ref.step;
-    a.task = std::move(r);
-    l.arrivals.push_back(std::move(a));
-}
-} // namespace
-
-RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop) {
-    Impl& I = *impl_;
-    I.load(runId);
-    for (;;) {
-        // Children started by the last boundaries join the loop.
-        std::vector<std::string> starts;
-        for (auto& [id, l] : I.live) {
-            for (auto& s : l->toStart)
-                starts.push_back(s);
-            l->toStart.clear();
-        }
-        for (auto& s : starts)
-            I.load(s);
-
-        Live& target = *I.live.at(runId);
-        if (target.finished) {
-            RunOutcome out;
-            out.runId = runId;
-            auto row = I.store->getRun(runId);
-            if (row) {
-                out.status = row->status;
-                out.resultJson = row->result.value_or("");
-                out.errorJson = row->error.value_or("{}");
-            }
-            std::erase_if(I.live, [](auto& kv) { return kv.second->finished; });
-            return out;
-        }
-        if (stop && stop->load()) {
-            for (auto& [id, l] : I.live)
-                for (auto& [step, op] : l->ops)
-                    if (op.inFlight) I.executor->cancel(op.execId);
-            RunOutcome out;
-            out.runId = runId;
-            out.status = RunStatus::Waiting;
-            out.stopped = true;
-            for (auto& [id, l] : I.live)
-                if (!l->finished) I.store->releaseLease(id, I.opts.owner);
-            I.live.clear();
-            I.execs.clear();
-            return out;
-        }
-
-        // Activate every run that has something to do, in one transaction.
-        std::vector<Live*> ready;
-        for (auto& [id, l] : I.live)
-            if (!l->finished && (l->fresh || !l->arrivals.empty())) ready.push_back(l.get());
-        if (!ready.empty()) {
-            I.activate(ready);
-            continue;
-        }
-        // Attempts that were running when the run was last stopped.
-        for (auto& [id, l] : I.live)
-            if (!l->toDispatch.empty()) I.afterCommit(*l);
-
-        // Wait for the next thing to happen.
-        int64_t t = I.now();
-        int64_t wait = I.opts.pollMs;
-        for (auto& [id, l] : I.live)
-            if (auto d = nextDue(*l)) wait = std::min(wait, std::max<int64_t>(0, *d - t));
-        // Results already finished (inFlight() no longer counts them) first,
-        // then wait for the next one, or just for time to pass.
-        bool got = false;
-        while (auto r = I.executor->wait(0)) {
-            route(I, std::move(*r));
-            got = true;
-        }
-        if (got) continue;
-        if (I.executor->inFlight() > 0) {
-            if (auto r = I.executor->wait(wait)) {
-                route(I, std::move(*r));
-                while (auto more = I.executor->wait(0))
-                    route(I, std::move(*more));
-            }
-        } else if (wait > 0) {
-            I.opts.clock->sleepMs(wait);
-        }
-        t = I.now();
-        for (auto& [id, l] : I.live) {
-            if (l->finished) continue;
-            fireTimers(I, *l, t);
-            if (t - l->lastPoll >= I.opts.pollMs) {
-                l->lastPoll = t;
-                poll(I, *l);
-                I.store->acquireLease(id, I.opts.owner, t, 15000);
-            }
-        }
-    }
 }
 
 } // namespace flow::engine

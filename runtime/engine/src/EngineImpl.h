@@ -73,6 +73,7 @@ struct Live {
     bool fresh = false;     // the first activation starts the workflow
     bool finished = false;  // completed / failed / cancelled (committed or about to be)
     bool cancelSeen = false;
+    bool leased = false; // this process holds the run's lease
     std::optional<int64_t> workflowTimeoutAt;
     int64_t lastPoll = 0;
     // Effects that must wait for the commit of the boundary that records them.
@@ -109,6 +110,14 @@ struct Engine::Impl {
     Live& load(const std::string& runId); // throws EngineError
     void rebuildOps(Live& l);
     int workflowIndex(const LoadedModule& m, const std::string& name); // -1: unknown
+
+    // Loop.cpp
+    void poll(Live& l);                    // signals, events, children, cancel
+    void fireTimers(Live& l, int64_t t);   // due timers -> arrivals
+    std::optional<int64_t> nextDue(Live& l);
+    void route(tasks::TaskResult r);       // a task result -> its run's arrivals
+    // Drops an idle run from memory (its state is committed); false if busy.
+    bool evict(Live& l);
 
     // Activation.cpp
     // Runs one boundary for each run (group commit) and then the effects

@@ -108,6 +108,7 @@ Live& Engine::Impl::load(const std::string& runId) {
                               owner + "); its lease expires within " +
                               std::to_string(kLeaseMs / 1000) + " s of that process stopping");
     }
+    l->leased = true;
     l->mod = module(row->moduleHash);
     l->vm = makeVm(*l->mod);
     auto snap = store->getSnapshot(runId);

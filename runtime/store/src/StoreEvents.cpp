@@ -53,6 +53,18 @@ std::vector<SignalRow> Store::pendingSignals(std::string_view runId,
     return out;
 }
 
+std::vector<SignalRow> Store::signalsSince(int64_t afterId, int64_t limit) {
+    Query q(*impl_,
+            "SELECT id, run_id, name, payload, sent_at, consumed_step FROM signals "
+            "WHERE id > ?1 ORDER BY id LIMIT ?2",
+            "signalsSince");
+    q.bind(1, afterId).bind(2, limitOrAll(limit));
+    std::vector<SignalRow> out;
+    while (q.next())
+        out.push_back(readSignal(q));
+    return out;
+}
+
 bool Store::consumeSignal(int64_t id, int64_t step) {
     std::string key = std::to_string(id);
     {

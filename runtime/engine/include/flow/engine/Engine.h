@@ -65,8 +65,24 @@ struct StartRequest {
     std::string workflow;   // its name; empty: the only workflow, else "main"
     std::string inputJson = "null";
     std::string runId; // empty: a new id
+    // Keep the run loaded after its first boundary (drive() follows). False
+    // drops it from memory when it only waits (work() loads it again when a
+    // timer or a signal needs it): how a worker holds 100,000 sleeping runs.
+    bool resident = true;
     std::optional<std::string> parentRun;
     std::optional<int64_t> triggerEvent;
+};
+
+// work(): a long-running worker over the whole database.
+struct WorkOptions {
+    bool untilIdle = false; // return once no run can make progress without outside input
+    size_t batch = 256;     // runs per transaction (group commit) and timers per query
+};
+struct WorkStats {
+    uint64_t activations = 0, commits = 0, timersFired = 0, loads = 0, evictions = 0;
+    size_t maxResident = 0;
+    // Lag of each fired sleep timer: fire time - due time (ms), in order.
+    std::vector<int64_t> timerLagMs;
 };
 
 struct RunOutcome {
@@ -104,6 +120,12 @@ public:
     // the outcome has stopped = true. Resumes from the latest snapshot when
     // the run is not loaded in this process.
     RunOutcome drive(const std::string& runId, const std::atomic<bool>* stop = nullptr);
+
+    // Works on every run in the database until *stop (or, with untilIdle,
+    // until nothing can progress without outside input): fires due timers
+    // (loading runs from their snapshots), delivers signals, runs tasks and
+    // retries, commits ready runs together, and drops idle runs from memory.
+    WorkStats work(const std::atomic<bool>* stop, const WorkOptions& o = {});
 
     // Delivers a signal (stored; the run picks it up when it waits for it).
     void signal(const std::string& runId, std::string_view name, std::string_view payloadJson);

@@ -171,6 +171,9 @@ public:
     // Unconsumed signals of the run, in arrival (id) order; all names if nullopt.
     std::vector<SignalRow> pendingSignals(std::string_view runId,
                                           const std::optional<std::string>& name);
+    // Every signal with id > afterId (consumed or not), oldest first: how a
+    // worker learns which unloaded runs received something.
+    std::vector<SignalRow> signalsSince(int64_t afterId, int64_t limit);
     // Marks it consumed by `step`; false if it already was. NotFound if no such id.
     bool consumeSignal(int64_t id, int64_t step);
 

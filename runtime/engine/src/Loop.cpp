@@ -1,0 +1,365 @@
+// Loop.cpp — how runs are kept moving: drive() (one run and its children,
+// for `flowrun run`/`resume`) and work() (every run of the database, for a
+// long-running worker). Both activate the runs that have something to do in
+// one transaction, then wait for the next thing to happen — a task result, a
+// due timer, or the poll interval after which signals, events, child results
+// and cancel requests made by other processes are looked up in the store.
+#include "EngineImpl.h"
+
+namespace flow::engine {
+
+using store::RunStatus;
+
+namespace {
+bool isFinal(RunStatus s) {
+    return s == RunStatus::Completed || s == RunStatus::Failed || s == RunStatus::Cancelled;
+}
+} // namespace
+
+// Looks in the store for what other processes may have delivered.
+void Engine::Impl::poll(Live& l) {
+    Impl& I = *this;
+    auto row = I.store->getRun(l.id);
+    if (row && row->cancelRequested && !l.row.cancelRequested) {
+        l.row.cancelRequested = true;
+        l.arrivals.push_back({}); // an empty arrival: the activation sees the request
+        l.arrivals.back().step = 0;
+    }
+    for (auto& [id, op] : l.ops) {
+        if (op.kind == vm::OpKind::Signal) {
+            auto pending = I.store->pendingSignals(l.id, op.name);
+            if (!pending.empty()) {
+                Arrival a;
+                a.kind = Arrival::Kind::Signal;
+                a.step = id;
+                a.signal = pending.front();
+                l.arrivals.push_back(a);
+            }
+        } else if (op.kind == vm::OpKind::Event) {
+            store::EventFilter f;
+            f.type = op.name;
+            f.sinceId = op.eventCursor;
+            f.limit = 200;
+            for (const auto& ev : I.store->events(f)) {
+                op.eventCursor = std::max(op.eventCursor, ev.id);
+                Json payload = Json::parse(ev.payload, nullptr, false);
+                bool ok = true;
+                const Json& match = op.req["match"];
+                if (match.is_object()) {
+                    for (auto it = match.begin(); it != match.end() && ok; ++it)
+                        ok = payload.is_object() && payload.contains(it.key()) &&
+                             payload[it.key()] == it.value();
+                }
+                if (!ok) continue;
+                Arrival a;
+                a.kind = Arrival::Kind::Event;
+                a.step = id;
+                a.event = ev;
+                l.arrivals.push_back(a);
+                break;
+            }
+        } else if (op.kind == vm::OpKind::Child) {
+            auto c = I.store->getRun(op.childRun);
+            if (c && isFinal(c->status)) {
+                Arrival a;
+                a.kind = Arrival::Kind::ChildDone;
+                a.step = id;
+                a.child = *c;
+                l.arrivals.push_back(a);
+            }
+        }
+    }
+}
+
+// Timers that fell due, as arrivals.
+void Engine::Impl::fireTimers(Live& l, int64_t t) {
+    for (auto& [id, op] : l.ops) {
+        if (op.due && *op.due <= t) {
+            Arrival a;
+            a.kind = op.kind == vm::OpKind::Task ? Arrival::Kind::RetryDue
+                                                 : Arrival::Kind::TimerFired;
+            a.step = id;
+            op.due.reset(); // fired once; the activation deletes the row
+            l.arrivals.push_back(a);
+        }
+        if (op.timeoutAt && *op.timeoutAt <= t) {
+            Arrival a;
+            a.kind = Arrival::Kind::WaitTimeout;
+            a.step = id;
+            op.timeoutAt.reset();
+            l.arrivals.push_back(a);
+        }
+    }
+    if (l.workflowTimeoutAt && *l.workflowTimeoutAt <= t && l.arrivals.empty())
+        l.arrivals.push_back({}); // the activation fails the run
+}
+
+std::optional<int64_t> Engine::Impl::nextDue(Live& l) {
+    std::optional<int64_t> best;
+    auto take = [&](std::optional<int64_t> v) {
+        if (v && (!best || *v < *best)) best = v;
+    };
+    for (auto& [id, op] : l.ops) {
+        take(op.due);
+        take(op.timeoutAt);
+    }
+    take(l.workflowTimeoutAt);
+    return best;
+}
+
+void Engine::Impl::route(tasks::TaskResult r) {
+    Impl& I = *this;
+    auto it = I.execs.find(r.id);
+    if (it == I.execs.end()) return;
+    Engine::Impl::ExecRef ref = it->second;
+    I.execs.erase(it);
+    auto lit = I.live.find(ref.run);
+    if (lit == I.live.end()) return;
+    Live& l = *lit->second;
+    auto op = l.ops.find(ref.step);
+    if (op == l.ops.end() || op->second.attempt != ref.attempt || !op->second.inFlight) return;
+    Arrival a;
+    a.kind = Arrival::Kind::TaskResult;
+    a.step = ref.step;
+    a.task = std::move(r);
+    l.arrivals.push_back(std::move(a));
+}
+RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop) {
+    Impl& I = *impl_;
+    I.load(runId);
+    for (;;) {
+        // Children started by the last boundaries join the loop.
+        std::vector<std::string> starts;
+        for (auto& [id, l] : I.live) {
+            for (auto& s : l->toStart)
+                starts.push_back(s);
+            l->toStart.clear();
+        }
+        for (auto& s : starts)
+            I.load(s);
+
+        Live& target = *I.live.at(runId);
+        if (target.finished) {
+            RunOutcome out;
+            out.runId = runId;
+            auto row = I.store->getRun(runId);
+            if (row) {
+                out.status = row->status;
+                out.resultJson = row->result.value_or("");
+                out.errorJson = row->error.value_or("{}");
+            }
+            std::erase_if(I.live, [](auto& kv) { return kv.second->finished; });
+            return out;
+        }
+        if (stop && stop->load()) {
+            for (auto& [id, l] : I.live)
+                for (auto& [step, op] : l->ops)
+                    if (op.inFlight) I.executor->cancel(op.execId);
+            RunOutcome out;
+            out.runId = runId;
+            out.status = RunStatus::Waiting;
+            out.stopped = true;
+            for (auto& [id, l] : I.live)
+                if (!l->finished) I.store->releaseLease(id, I.opts.owner);
+            I.live.clear();
+            I.execs.clear();
+            return out;
+        }
+
+        // Activate every run that has something to do, in one transaction.
+        std::vector<Live*> ready;
+        for (auto& [id, l] : I.live)
+            if (!l->finished && (l->fresh || !l->arrivals.empty())) ready.push_back(l.get());
+        if (!ready.empty()) {
+            I.activate(ready);
+            continue;
+        }
+        // Attempts that were running when the run was last stopped.
+        for (auto& [id, l] : I.live)
+            if (!l->toDispatch.empty()) I.afterCommit(*l);
+
+        // Wait for the next thing to happen.
+        int64_t t = I.now();
+        int64_t wait = I.opts.pollMs;
+        for (auto& [id, l] : I.live)
+            if (auto d = I.nextDue(*l)) wait = std::min(wait, std::max<int64_t>(0, *d - t));
+        // Results already finished (inFlight() no longer counts them) first,
+        // then wait for the next one, or just for time to pass.
+        bool got = false;
+        while (auto r = I.executor->wait(0)) {
+            I.route(std::move(*r));
+            got = true;
+        }
+        if (got) continue;
+        if (I.executor->inFlight() > 0) {
+            if (auto r = I.executor->wait(wait)) {
+                I.route(std::move(*r));
+                while (auto more = I.executor->wait(0))
+                    I.route(std::move(*more));
+            }
+        } else if (wait > 0) {
+            I.opts.clock->sleepMs(wait);
+        }
+        t = I.now();
+        for (auto& [id, l] : I.live) {
+            if (l->finished) continue;
+            I.fireTimers(*l, t);
+            if (t - l->lastPoll >= I.opts.pollMs) {
+                l->lastPoll = t;
+                I.poll(*l);
+                I.store->acquireLease(id, I.opts.owner, t, 15000);
+            }
+        }
+    }
+}
+
+bool Engine::Impl::evict(Live& l) {
+    if (!l.finished) {
+        if (!l.arrivals.empty() || !l.toDispatch.empty() || !l.toStart.empty() || l.fresh)
+            return false;
+        for (auto& [id, op] : l.ops) {
+            // Tasks in flight report to this process; event and child waits
+            // are found by polling loaded runs: those stay.
+            if (op.inFlight || op.kind == vm::OpKind::Event || op.kind == vm::OpKind::Child)
+                return false;
+        }
+        if (l.leased) store->releaseLease(l.id, opts.owner);
+    }
+    std::string id = l.id; // l dies below
+    live.erase(id);
+    return true;
+}
+
+WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
+    Impl& I = *impl_;
+    WorkStats st;
+    int64_t lastSignal = 0;
+    size_t batch = o.batch ? o.batch : 256;
+    auto tryLoad = [&](const std::string& id) -> Live* {
+        if (auto it = I.live.find(id); it != I.live.end()) return it->second.get();
+        try {
+            Live& l = I.load(id);
+            ++st.loads;
+            return &l;
+        } catch (const EngineError&) {
+            return nullptr; // driven by another process, or unloadable (reported by resume)
+        }
+    };
+    for (;;) {
+        if (stop && stop->load()) {
+            for (auto& [id, l] : I.live)
+                for (auto& [step, op] : l->ops)
+                    if (op.inFlight) I.executor->cancel(op.execId);
+            for (auto& [id, l] : I.live)
+                if (!l->finished) I.store->releaseLease(id, I.opts.owner);
+            I.live.clear();
+            I.execs.clear();
+            return st;
+        }
+        int64_t t = I.now();
+        // Loading takes leases: one transaction for the whole batch, not a
+        // commit (an fsync) per run.
+        std::optional<store::Store::Txn> loading(I.store->begin());
+        // Timers of the whole database that fell due (the runs may not be loaded).
+        for (const auto& tr : I.store->dueTimers(t, int64_t(batch))) {
+            Live* l = tryLoad(tr.runId);
+            if (!l || l->finished) continue;
+            if (tr.kind == store::TimerKind::WorkflowTimeout) {
+                l->arrivals.push_back({});
+                continue;
+            }
+            auto it = l->ops.find(uint64_t(tr.step));
+            if (it == l->ops.end()) continue;
+            OpState& op = it->second;
+            Arrival a;
+            a.step = op.step;
+            if (tr.kind == store::TimerKind::Timeout && op.timeoutAt) {
+                a.kind = Arrival::Kind::WaitTimeout;
+                op.timeoutAt.reset();
+            } else if (op.due && tr.kind != store::TimerKind::Timeout) {
+                a.kind = tr.kind == store::TimerKind::Retry ? Arrival::Kind::RetryDue
+                                                            : Arrival::Kind::TimerFired;
+                if (tr.kind == store::TimerKind::Sleep) st.timerLagMs.push_back(t - *op.due);
+                op.due.reset();
+            } else {
+                continue; // already fired by the loaded run's own clock
+            }
+            ++st.timersFired;
+            l->arrivals.push_back(a);
+        }
+        // Signals sent to any run since the last look.
+        for (const auto& sg : I.store->signalsSince(lastSignal, int64_t(batch))) {
+            lastSignal = sg.id;
+            if (sg.consumedStep) continue;
+            if (Live* l = tryLoad(sg.runId); l && !l->finished) I.poll(*l);
+        }
+        // Loaded runs: their own timers, polls (renewing leases), children.
+        std::vector<std::string> starts;
+        for (auto& [id, l] : I.live) {
+            if (l->finished) continue;
+            size_t before = l->arrivals.size();
+            I.fireTimers(*l, t);
+            for (size_t k = before; k < l->arrivals.size(); ++k)
+                if (l->arrivals[k].kind == Arrival::Kind::TimerFired) ++st.timersFired;
+            if (t - l->lastPoll >= I.opts.pollMs) {
+                l->lastPoll = t;
+                I.poll(*l);
+                I.store->acquireLease(id, I.opts.owner, t, 15000);
+            }
+            for (auto& s : l->toStart)
+                starts.push_back(s);
+            l->toStart.clear();
+        }
+        for (auto& s : starts)
+            tryLoad(s);
+        loading->commit();
+        loading.reset();
+        // Everything ready, in transactions of at most `batch` runs.
+        std::vector<Live*> ready;
+        for (auto& [id, l] : I.live)
+            if (!l->finished && (l->fresh || !l->arrivals.empty())) ready.push_back(l.get());
+        for (size_t k = 0; k < ready.size(); k += batch) {
+            std::vector<Live*> group(ready.begin() + long(k),
+                                     ready.begin() + long(std::min(ready.size(), k + batch)));
+            I.activate(group);
+            st.activations += group.size();
+            ++st.commits;
+        }
+        st.maxResident = std::max(st.maxResident, I.live.size());
+        for (auto& [id, l] : I.live)
+            if (!l->toDispatch.empty()) I.afterCommit(*l);
+        // Idle and finished runs leave memory (their leases released in one
+        // transaction).
+        std::vector<Live*> idle;
+        for (auto& [id, l] : I.live)
+            idle.push_back(l.get());
+        if (!idle.empty()) {
+            store::Store::Txn releasing = I.store->begin();
+            for (Live* l : idle)
+                if (I.evict(*l)) ++st.evictions;
+            releasing.commit();
+        }
+        if (!ready.empty()) continue;
+
+        bool got = false;
+        while (auto r = I.executor->wait(0)) {
+            I.route(std::move(*r));
+            got = true;
+        }
+        if (got) continue;
+        std::optional<int64_t> next = I.store->nextTimerDue();
+        for (auto& [id, l] : I.live)
+            if (auto d = I.nextDue(*l); d && (!next || *d < *next)) next = d;
+        if (o.untilIdle && I.live.empty() && !next && I.executor->inFlight() == 0) return st;
+        t = I.now();
+        int64_t wait = I.opts.pollMs;
+        if (next) wait = std::min(wait, std::max<int64_t>(0, *next - t));
+        if (I.executor->inFlight() > 0) {
+            if (auto r = I.executor->wait(wait)) I.route(std::move(*r));
+        } else if (wait > 0) {
+            I.opts.clock->sleepMs(wait);
+        }
+    }
+}
+
+} // namespace flow::engine
