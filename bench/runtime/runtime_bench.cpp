@@ -75,13 +75,13 @@ const char* kUsage =
     "  --run-steps K        (b): steps per run (default 10)\n"
     "  --exec-steps N       (c): sequential exec steps (default 1000; 0 skips (c))\n"
     "  --resume N,N,...     (d): completed steps before the resume (default 10,1000,10000;\n"
-    "                       the issue's 10,1000,100000 takes over 10 minutes)\n"
+    "                       the issue's 10,1000,100000 takes 6-12 minutes)\n"
     "  --resume-repeat N    (d): resumes timed per N; the median is reported (default 7)\n"
     "  --quick              scaled down: --steps 200 --runs 50 --exec-steps 200\n"
     "                       --resume 10,1000,3000 --ref-seconds 0.5\n";
 
 [[noreturn]] void usageError(const std::string& msg) {
-    std::fprintf(stderr, "flow_runtime_bench: error: %s\n%s", msg.c_str(), kUsage);
+    std::fprintf(stderr, "flow_runtime_bench: error: %s (see --help)\n", msg.c_str());
     std::exit(2);
 }
 
@@ -221,14 +221,6 @@ uint64_t fileSize(const std::string& p) {
     return ::stat(p.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0;
 }
 
-// The resident set size of this process, in bytes (0 if unknown).
-uint64_t rssBytes() {
-    std::ifstream f("/proc/self/statm");
-    uint64_t pages = 0, resident = 0;
-    if (!(f >> pages >> resident)) return 0;
-    return resident * uint64_t(::sysconf(_SC_PAGESIZE));
-}
-
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     size_t n = v.size();
@@ -314,17 +306,12 @@ Concurrent concurrent(const std::string& dir, long runs, long k) {
 
 // A clock that sets a stop flag the first time the engine would sleep:
 // drive() sleeps only when no loaded run has anything to do, i.e. when the
-// run is waiting (here: on its signal) — so drive() returns right there. It
-// notes the RSS at that moment, while the run's VM is still in memory.
+// run is waiting (here: on its signal) — so drive() returns right there.
 class StopWhenIdle final : public Clock {
 public:
     explicit StopWhenIdle(std::atomic<bool>& stop) : stop_(stop) {}
     int64_t nowMs() override { return real_.nowMs(); }
-    void sleepMs(int64_t) override {
-        if (!stop_) rssAtIdle = rssBytes();
-        stop_ = true;
-    }
-    uint64_t rssAtIdle = 0;
+    void sleepMs(int64_t) override { stop_ = true; }
 
 private:
     SystemClock real_;
@@ -363,9 +350,6 @@ ResumeTimes timeResumes(const std::string& db, const std::string& id, long repea
 struct Resume {
     long n = 0;
     double setupMs = 0;
-    // RSS growth over the setup run: the VM's heap (live + not yet collected)
-    // grows with N only if something leaks or is never collected.
-    double setupRssMiB = 0;
     size_t snapshotBytes = 0;
     uint64_t dbBytes = 0;
     ResumeTimes full;    // the default, synchronous=FULL: the lease commits fsync
@@ -385,16 +369,13 @@ Resume resume(const std::string& dir, long n, long repeat) {
     {
         std::atomic<bool> stop{false};
         EngineOptions o = quiet(db, true);
-        auto clock = std::make_shared<StopWhenIdle>(stop);
-        o.clock = clock;
+        o.clock = std::make_shared<StopWhenIdle>(stop);
         Engine e(o);
         std::string hash = storeProgram(e, dir + "/resume.flow", kResumeProgram);
-        uint64_t rss0 = rssBytes();
         auto t0 = SteadyClock::now();
         id = startRequestFor(e, hash, n);
         RunOutcome out = e.drive(id, &stop);
         r.setupMs = msSince(t0);
-        r.setupRssMiB = (double(clock->rssAtIdle) - double(rss0)) / (1024.0 * 1024.0);
         auto row = e.store().getRun(id);
         if (!out.stopped || !row || row->status != flow::store::RunStatus::Waiting ||
             !row->waiting || row->waiting->find("\"signal\"") == std::string::npos)
@@ -485,18 +466,16 @@ int run(const Options& o) {
     }
     std::fflush(stdout);
 
-    std::printf(
-        "\n(d) resume after N    snapshot B  db MiB  setup s  +RSS MiB | FULL: ctor ms  load ms "
-        "total ms  best ms | NORMAL: total ms | signal->done ms\n");
+    std::printf("\n(d) resume after N    snapshot B  db MiB  setup s | FULL: ctor ms  load ms "
+                "total ms  best ms | NORMAL: total ms | signal->done ms\n");
     std::vector<Resume> ds;
     for (long n : o.resumeAt) {
         ds.push_back(resume(dir, n, o.resumeRepeat));
         const Resume& d = ds.back();
-        std::printf(
-            "  %-19ld %11zu %7.2f %8.2f %9.1f | %13.3f %8.3f %8.3f %8.3f | %16.3f | %15.2f\n", d.n,
-            d.snapshotBytes, double(d.dbBytes) / (1024.0 * 1024.0), d.setupMs / 1000, d.setupRssMiB,
-            d.full.ctorMs, d.full.loadMs, d.full.totalMs, d.full.bestMs, d.normal.totalMs,
-            d.signalMs);
+        std::printf("  %-19ld %11zu %7.2f %8.2f | %13.3f %8.3f %8.3f %8.3f | %16.3f | %15.2f\n",
+                    d.n, d.snapshotBytes, double(d.dbBytes) / (1024.0 * 1024.0), d.setupMs / 1000,
+                    d.full.ctorMs, d.full.loadMs, d.full.totalMs, d.full.bestMs, d.normal.totalMs,
+                    d.signalMs);
         std::fflush(stdout);
     }
     double flat = 0, flatNormal = 0;
@@ -531,7 +510,6 @@ int run(const Options& o) {
                       {"snapshot_bytes", d.snapshotBytes},
                       {"db_bytes", d.dbBytes},
                       {"setup_ms", d.setupMs},
-                      {"setup_rss_growth_mib", d.setupRssMiB},
                       {"ctor_ms", d.full.ctorMs},
                       {"load_ms", d.full.loadMs},
                       {"total_ms", d.full.totalMs},

@@ -39,10 +39,9 @@ class KnownFailure(Exception):
     """A known engine bug stopped the case (it cannot go on); printed as KNOWN-FAIL."""
 
 
-# Known engine bugs that can stop any case that drives a run (see README.md).
-LOST_RESULT = ("the engine loses a finished task attempt's result and waits forever "
-               "(drive() calls Executor::wait only while inFlight() > 0, and inFlight() "
-               "excludes finished, undelivered results)")
+# A hang seen before (fixed in Loop.cpp): diagnosed at once instead of at the timeout.
+LOST_RESULT = ("a finished task attempt's result was never applied: no task process, "
+               "the store says the attempt is running")
 
 
 class Ctx:
@@ -63,11 +62,6 @@ class Ctx:
             self.env.get("PATH", "")
         self.procs = []
         self.known = []  # (check, reason)
-        # After a LOST_RESULT recovery a task has run once more than the case planned, so
-        # its exact-count checks become known failures too (unless the case says they
-        # hold anyway, as the crash case's at-least-once checks do).
-        self.recoveries = 0
-        self.strict_after_recovery = False
 
     # ---- processes
     def run(self, *args, db=True, timeout=CMD_TIMEOUT, binary=None, known_hang=None):
@@ -103,9 +97,9 @@ class Ctx:
         return self.finish(self.spawn(*args), timeout, known_hang)
 
     def finish(self, p, timeout=CMD_TIMEOUT, known_hang=None):
-        """Waits for a spawned flowrun: (rc, stdout, stderr). Detects the LOST_RESULT hang:
-        flowrun alive with no child process for 2 s although the store says a task attempt
-        is running -> KnownFailure."""
+        """Waits for a spawned flowrun: (rc, stdout, stderr). Detects the LOST_RESULT hang
+        (flowrun alive with no child process for 2 s although the store says a task
+        attempt is running) and fails at once with that diagnosis."""
         t0 = time.time()
         idle_since = None
         while p.poll() is None:
@@ -129,14 +123,8 @@ class Ctx:
                 if stuck and p.poll() is None and not children(p.pid):
                     p.kill()
                     p.wait()
-                    # Known: record it, then go on the way a user would — resume the
-                    # run (the lost attempt re-runs with the same key).
-                    self.recoveries += 1
-                    self.known.append(("flowrun %s hung (run %s)" % (p.args[1], stuck[0]),
-                                       LOST_RESULT))
-                    if self.recoveries > 3:
-                        raise KnownFailure("stopped after 3 LOST_RESULT hangs")
-                    return self.finish(self.spawn("resume", stuck[0]), timeout, known_hang)
+                    raise Failure("flowrun %s hung: %s (run %s)" % (p.args[1], LOST_RESULT,
+                                                                   stuck[0]))
             time.sleep(0.1)
         p.out_file.seek(0)
         p.err_file.seek(0)
@@ -205,8 +193,6 @@ class Ctx:
             if known:
                 print("  note %s: '%s' passes now; remove its known-fail mark" % (self.name, what))
             return True
-        if not known and self.recoveries and not self.strict_after_recovery:
-            known = "after a LOST_RESULT recovery (a task re-ran)"
         if known:
             self.known.append((what, known))
             return False
@@ -439,7 +425,6 @@ def case_ctrl_c(ctx):
 
 
 def case_crash(ctx):
-    ctx.strict_after_recovery = True  # a lost result is one more crash: all checks hold
     rng = random.Random(int(os.environ.get("E2E_SEED", "4")))
     rid = start_id(ctx, ctx.flow("crash.flow"))
     kills = 0

@@ -362,7 +362,10 @@ TEST_CASE("VmSnapshot: corrupt blobs fail with the check that caught them") {
         }
         checks.insert(c);
     }
-    INFO("checks hit: " << checks.size());
+    std::string hit;
+    for (auto& c : checks)
+        hit += (c.empty() ? "(restored)" : c) + " ";
+    INFO("checks hit: " << hit);
     CHECK(checks.count("snapshot.value") + checks.count("snapshot.props") +
               checks.count("snapshot.frames") + checks.count("snapshot.stack") +
               checks.count("snapshot.fiber") + checks.count("snapshot.truncated") >=

@@ -541,6 +541,9 @@ void Engine::Impl::saveBoundary(Live& l) {
     l.row.status = RunStatus::Waiting;
     l.row.waiting = waitingJson(l).dump();
     l.row.updatedAt = now();
+    // Collect first: the snapshot then walks only live objects, and the heap
+    // stays proportional to the run's state rather than to its age.
+    l.vm->collectGarbage();
     std::vector<uint8_t> blob = vm::takeSnapshot(*l.vm);
     store->putSnapshot(l.id, l.row.seq, blob, l.row.updatedAt);
     store->updateRun(l.row);
@@ -652,6 +655,10 @@ void Engine::Impl::afterCommit(Live& l) {
         r.baseDir = d.source < m.sources.size() ? dirName(m.str(m.sources[d.source].path)) : ".";
         r.args = to.args;
         r.env = to.env;
+        // DESIGN §1: a task knows which run, step and attempt it serves.
+        r.env.emplace_back("FLOW_RUN_ID", l.id);
+        r.env.emplace_back("FLOW_STEP_ID", std::to_string(step));
+        r.env.emplace_back("FLOW_ATTEMPT", std::to_string(op.attempt));
         r.headers = to.headers;
         r.inputJson = op.req.contains("args") ? op.req["args"].dump() : "{}";
         r.idempotencyKey = l.id + ":" + std::to_string(step) + ":" + std::to_string(op.attempt);

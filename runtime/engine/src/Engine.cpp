@@ -41,11 +41,6 @@ std::string newRunId() {
     return out;
 }
 
-namespace {
-bool isFinal(RunStatus s) {
-    return s == RunStatus::Completed || s == RunStatus::Failed || s == RunStatus::Cancelled;
-}
-} // namespace
 
 Engine::Engine(EngineOptions opts) : impl_(std::make_unique<Impl>()) {
     if (!opts.clock) opts.clock = std::make_shared<SystemClock>();

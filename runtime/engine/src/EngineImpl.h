@@ -147,6 +147,11 @@ struct Engine::Impl {
     std::string errorJson(vm::Vm& vm, vm::Value e);
 };
 
+inline bool isFinal(store::RunStatus s) {
+    return s == store::RunStatus::Completed || s == store::RunStatus::Failed ||
+           s == store::RunStatus::Cancelled;
+}
+
 // The directory part of a path ("" -> ".").
 std::string dirName(const std::string& path);
 

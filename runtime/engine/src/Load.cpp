@@ -125,6 +125,9 @@ Live& Engine::Impl::load(const std::string& runId) {
         }
         rebuildOps(*l);
     }
+    // A cancel requested while no process drove the run: the first
+    // activation applies it.
+    if (l->row.cancelRequested) l->arrivals.push_back({});
     return *live.emplace(runId, std::move(l)).first->second;
 }
 
@@ -134,7 +137,12 @@ void Engine::Impl::rebuildOps(Live& l) {
     auto attempts = store->attempts(l.id);
     auto timers = store->timers(l.id);
     std::map<uint64_t, int64_t> cursors;
-    for (const auto& h : store->history(l.id)) {
+    // Event waits keep their cursor in their history row: the history is read
+    // only when one is pending (resume must not cost more after more steps).
+    bool anyEvent = false;
+    for (const auto& [id, hop] : l.vm->ops())
+        anyEvent |= hop.kind == vm::OpKind::Event;
+    for (const auto& h : anyEvent ? store->history(l.id) : std::vector<store::HistoryRow>{}) {
         if (h.kind == "event.waiting" && h.detail) {
             Json d = Json::parse(*h.detail, nullptr, false);
             if (d.is_object() && d.contains("cursor")) cursors[uint64_t(h.step)] = d["cursor"];
@@ -169,10 +177,14 @@ void Engine::Impl::rebuildOps(Live& l) {
             op.name = op.req.value(hop.kind == vm::OpKind::Signal ? "name" : "type", "");
             op.eventCursor = cursors.count(id) ? cursors[id] : 0;
             break;
-        case vm::OpKind::Child:
+        case vm::OpKind::Child: {
             op.name = op.req.value("workflow", "");
             op.childRun = op.req.value("runId", "");
+            // A child that was running with its parent: drive it again too.
+            auto child = store->getRun(op.childRun);
+            if (child && !isFinal(child->status)) l.toStart.push_back(op.childRun);
             break;
+        }
         default:
             break;
         }

@@ -10,17 +10,12 @@ namespace flow::engine {
 
 using store::RunStatus;
 
-namespace {
-bool isFinal(RunStatus s) {
-    return s == RunStatus::Completed || s == RunStatus::Failed || s == RunStatus::Cancelled;
-}
-} // namespace
 
 // Looks in the store for what other processes may have delivered.
 void Engine::Impl::poll(Live& l) {
     Impl& I = *this;
     auto row = I.store->getRun(l.id);
-    if (row && row->cancelRequested && !l.row.cancelRequested) {
+    if (row && row->cancelRequested && !l.cancelSeen) {
         l.row.cancelRequested = true;
         l.arrivals.push_back({}); // an empty arrival: the activation sees the request
         l.arrivals.back().step = 0;

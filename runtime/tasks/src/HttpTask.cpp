@@ -11,7 +11,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <regex>
+#include <cctype>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -36,26 +37,59 @@ struct ParsedUrl {
     std::string target;         // "/v1/x?y=1"
 };
 
+// scheme://host[:port][/path][?query][#fragment]; host may be [IPv6]. A
+// hand-written scanner rather than std::regex: <regex> trips GCC's
+// -Wmaybe-uninitialized under the sanitizer flags (warnings are errors).
 bool parseUrl(const std::string& url, ParsedUrl& out, std::string& err) {
-    // scheme://host[:port][/path][?query][#fragment]; host may be [IPv6].
-    static const std::regex re(R"(^(https?)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%-]+)(:[0-9]{1,5})?)"
-                               R"(([/?][^#\s]*)?(#\S*)?$)",
-                               std::regex::icase);
-    std::smatch m;
-    if (!std::regex_match(url, m, re)) {
+    auto bad = [&] {
         err = "invalid URL '" + detail::excerpt(url, 200) +
               "' (expected http://host[:port]/path or https://...)";
         return false;
+    };
+    auto lower = [](std::string x) {
+        std::transform(x.begin(), x.end(), x.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        return x;
+    };
+    size_t sep = url.find("://");
+    if (sep == std::string::npos) return bad();
+    std::string scheme = lower(url.substr(0, sep));
+    if (scheme != "http" && scheme != "https") return bad();
+    size_t p = sep + 3, hostStart = p;
+    if (p < url.size() && url[p] == '[') {
+        while (p < url.size() && url[p] != ']') {
+            if (!std::isxdigit((unsigned char)url[p]) && url[p] != ':' && url[p] != '.' &&
+                url[p] != '[')
+                return bad();
+            ++p;
+        }
+        if (p >= url.size()) return bad();
+        ++p; // ']'
+    } else {
+        while (p < url.size() && (std::isalnum((unsigned char)url[p]) ||
+                                  std::strchr("._~%-", url[p])))
+            ++p;
     }
-    std::string scheme = m[1].str();
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    if (m[3].matched && std::stoi(m[3].str().substr(1)) > 65535) {
-        err = "invalid port in URL '" + detail::excerpt(url, 200) + "'";
-        return false;
+    if (p == hostStart) return bad();
+    std::string host = url.substr(hostStart, p - hostStart), port;
+    if (p < url.size() && url[p] == ':') {
+        size_t d = ++p;
+        while (p < url.size() && std::isdigit((unsigned char)url[p]))
+            ++p;
+        if (p == d || p - d > 5) return bad();
+        port = url.substr(d, p - d);
+        if (std::stoi(port) > 65535) {
+            err = "invalid port in URL '" + detail::excerpt(url, 200) + "'";
+            return false;
+        }
     }
-    out.schemeHostPort = scheme + "://" + m[2].str() + m[3].str();
-    out.target = m[4].matched ? m[4].str() : "/";
+    std::string rest = url.substr(p);
+    if (!rest.empty() && rest[0] != '/' && rest[0] != '?' && rest[0] != '#') return bad();
+    for (char ch : rest)
+        if (std::isspace((unsigned char)ch)) return bad();
+    std::string target = rest.substr(0, rest.find('#'));
+    out.schemeHostPort = scheme + "://" + host + (port.empty() ? "" : ":" + port);
+    out.target = target.empty() ? "/" : target;
     if (out.target[0] == '?') out.target = "/" + out.target;
     return true;
 }

@@ -44,7 +44,24 @@ double jsPow(double x, double y) {
     if ((x == 1 || x == -1) && std::isinf(y)) return NAN;
     return std::pow(x, y);
 }
+// The integral value of d when d is an int32 (false for NaN, fractions and
+// anything out of range, so the cast below is always defined).
+inline bool asInt32(double d, int32_t* out) {
+    if (!(d >= -2147483648.0 && d <= 2147483647.0)) return false;
+    int32_t v = int32_t(d);
+    if (double(v) != d) return false;
+    *out = v;
+    return true;
+}
 double jsMod(double x, double y) {
+    // Integer remainder when both operands are int32 (the common `i % n`):
+    // fmod is a slow libm call. int64 avoids INT_MIN % -1 overflow. A zero
+    // result takes x's sign as fmod does (-4 % 2 and -0 % 5 are -0).
+    int32_t a, b;
+    if (asInt32(x, &a) && asInt32(y, &b) && b != 0) {
+        int64_t r = int64_t(a) % int64_t(b);
+        return r == 0 ? x * 0.0 : double(r);
+    }
     return std::fmod(x, y);
 }
 
@@ -570,75 +587,40 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                 case Op::JumpIfNotUndef:
                     if (!regs[A].isUndefined()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
                     break;
-                case Op::JumpIfLt:
-                case Op::JumpIfLe:
-                case Op::JumpIfNotLt:
-                case Op::JumpIfNotLe:
-                case Op::JumpIfLtK:
-                case Op::JumpIfLeK:
-                case Op::JumpIfGtK:
-                case Op::JumpIfGeK:
-                case Op::JumpIfNotLtK:
-                case Op::JumpIfNotLeK:
-                case Op::JumpIfNotGtK:
-                case Op::JumpIfNotGeK: {
-                    Op op = bytecode::insnOp(i);
-                    uint32_t aux = code[pc++];
-                    bool isK = op >= Op::JumpIfLtK;
-                    Value a = regs[A];
-                    Value b = isK ? K[aux] : regs[aux];
-                    // Normalize to one of <, <=, >, >= plus a negation.
-                    int rel; // 0 <, 1 <=, 2 >, 3 >=
-                    bool negate = false;
-                    switch (op) {
-                    case Op::JumpIfLt:
-                    case Op::JumpIfLtK:
-                        rel = 0;
-                        break;
-                    case Op::JumpIfLe:
-                    case Op::JumpIfLeK:
-                        rel = 1;
-                        break;
-                    case Op::JumpIfGtK:
-                        rel = 2;
-                        break;
-                    case Op::JumpIfGeK:
-                        rel = 3;
-                        break;
-                    case Op::JumpIfNotLt:
-                    case Op::JumpIfNotLtK:
-                        rel = 0;
-                        negate = true;
-                        break;
-                    case Op::JumpIfNotLe:
-                    case Op::JumpIfNotLeK:
-                        rel = 1;
-                        negate = true;
-                        break;
-                    case Op::JumpIfNotGtK:
-                        rel = 2;
-                        negate = true;
-                        break;
-                    default:
-                        rel = 3;
-                        negate = true;
-                        break;
-                    }
-                    bool r;
-                    if (a.isNumber() && b.isNumber()) {
-                        double x = a.asNumber(), y = b.asNumber();
-                        r = rel == 0 ? x < y : rel == 1 ? x <= y : rel == 2 ? x > y : x >= y;
-                    } else {
-                        // a <= b is !(b < a) and a > b is b < a, with the
-                        // operands converted left to right (leftFirst).
-                        bool swap = rel == 1 || rel == 2;
-                        int c;
-                        PROTECT(c = swap ? opLess(*this, b, a, false) : opLess(*this, a, b, true));
-                        r = (rel == 0 || rel == 2) ? c == 1 : c == 0;
-                    }
-                    if (r != negate) pc += uint32_t(int32_t(bytecode::insnSD(i)));
-                    break;
-                }
+// One case per fused compare-jump: the number fast path is a single
+// comparison; anything else goes through opLess (a <= b is !(b < a) and a > b
+// is b < a, with the operands converted left to right: leftFirst).
+#define FLOW_CMP_JUMP(OPNAME, ISK, NUMEXPR, REL, NEGATE)                                           \
+    case Op::OPNAME: {                                                                             \
+        uint32_t aux = code[pc++];                                                                 \
+        Value a = regs[A];                                                                         \
+        Value b = ISK ? K[aux] : regs[aux];                                                        \
+        bool r;                                                                                    \
+        if (a.isNumber() && b.isNumber()) {                                                        \
+            double x = a.asNumber(), y = b.asNumber();                                             \
+            r = NUMEXPR;                                                                           \
+        } else {                                                                                   \
+            constexpr bool swap = REL == 1 || REL == 2;                                            \
+            int c;                                                                                 \
+            PROTECT(c = swap ? opLess(*this, b, a, false) : opLess(*this, a, b, true));            \
+            r = (REL == 0 || REL == 2) ? c == 1 : c == 0;                                          \
+        }                                                                                          \
+        if (r != NEGATE) pc += uint32_t(int32_t(bytecode::insnSD(i)));                             \
+        break;                                                                                     \
+    }
+                    FLOW_CMP_JUMP(JumpIfLt, false, x < y, 0, false)
+                    FLOW_CMP_JUMP(JumpIfLe, false, x <= y, 1, false)
+                    FLOW_CMP_JUMP(JumpIfNotLt, false, x < y, 0, true)
+                    FLOW_CMP_JUMP(JumpIfNotLe, false, x <= y, 1, true)
+                    FLOW_CMP_JUMP(JumpIfLtK, true, x < y, 0, false)
+                    FLOW_CMP_JUMP(JumpIfLeK, true, x <= y, 1, false)
+                    FLOW_CMP_JUMP(JumpIfGtK, true, x > y, 2, false)
+                    FLOW_CMP_JUMP(JumpIfGeK, true, x >= y, 3, false)
+                    FLOW_CMP_JUMP(JumpIfNotLtK, true, x < y, 0, true)
+                    FLOW_CMP_JUMP(JumpIfNotLeK, true, x <= y, 1, true)
+                    FLOW_CMP_JUMP(JumpIfNotGtK, true, x > y, 2, true)
+                    FLOW_CMP_JUMP(JumpIfNotGeK, true, x >= y, 3, true)
+#undef FLOW_CMP_JUMP
                 case Op::JumpIfEq:
                 case Op::JumpIfNotEq:
                 case Op::JumpIfEqK:
@@ -675,12 +657,10 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     regs[A] = r;
                     break;
                 }
-#define FLOW_NUM_BINOP(OPNAME, OPK, EXPR)                                                          \
-    case Op::OPNAME:                                                                               \
-    case Op::OPK: {                                                                                \
+#define FLOW_NUM_BINOP_CASE(OPNAME, CV, EXPR)                                                      \
+    case Op::OPNAME: {                                                                             \
         Value bv = regs[bytecode::insnB(i)];                                                       \
-        Value cv =                                                                                 \
-            bytecode::insnOp(i) == Op::OPK ? K[bytecode::insnC(i)] : regs[bytecode::insnC(i)];     \
+        Value cv = CV;                                                                             \
         double x, y;                                                                               \
         if (bv.isNumber() && cv.isNumber()) {                                                      \
             x = bv.asNumber();                                                                     \
@@ -691,11 +671,15 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
         regs[A] = Value::number(EXPR);                                                             \
         break;                                                                                     \
     }
+#define FLOW_NUM_BINOP(OPNAME, OPK, EXPR)                                                          \
+    FLOW_NUM_BINOP_CASE(OPNAME, regs[bytecode::insnC(i)], EXPR)                                    \
+    FLOW_NUM_BINOP_CASE(OPK, K[bytecode::insnC(i)], EXPR)
                     FLOW_NUM_BINOP(Sub, SubK, x - y)
                     FLOW_NUM_BINOP(Mul, MulK, x * y)
                     FLOW_NUM_BINOP(Div, DivK, x / y)
                     FLOW_NUM_BINOP(Mod, ModK, jsMod(x, y))
 #undef FLOW_NUM_BINOP
+#undef FLOW_NUM_BINOP_CASE
                 case Op::Pow: {
                     Value bv = regs[bytecode::insnB(i)], cv = regs[bytecode::insnC(i)];
                     double x, y;
@@ -727,11 +711,29 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     FLOW_INT_BINOP(Shr, double(l >> s))
                     FLOW_INT_BINOP(UShr, double(toUint32(x) >> s))
 #undef FLOW_INT_BINOP
+                case Op::Inc: {
+                    Value b = regs[bytecode::insnB(i)];
+                    double x;
+                    if (b.isNumber())
+                        x = b.asNumber();
+                    else
+                        PROTECT(x = toNumber(*this, b));
+                    regs[A] = Value::number(x + 1);
+                    break;
+                }
+                case Op::Dec: {
+                    Value b = regs[bytecode::insnB(i)];
+                    double x;
+                    if (b.isNumber())
+                        x = b.asNumber();
+                    else
+                        PROTECT(x = toNumber(*this, b));
+                    regs[A] = Value::number(x - 1);
+                    break;
+                }
                 case Op::Neg:
                 case Op::Plus:
-                case Op::BitNot:
-                case Op::Inc:
-                case Op::Dec: {
+                case Op::BitNot: {
                     Value b = regs[bytecode::insnB(i)];
                     double x;
                     if (b.isNumber())
@@ -744,12 +746,6 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         break;
                     case Op::BitNot:
                         x = double(~toInt32(x));
-                        break;
-                    case Op::Inc:
-                        x = x + 1;
-                        break;
-                    case Op::Dec:
-                        x = x - 1;
                         break;
                     default:
                         break;

@@ -473,7 +473,8 @@ std::vector<uint8_t> SnapshotWriter::take(Vm& vm, size_t maxBytes) {
     out.fixed(kSnapshotFormatVersion, 4);
     out.raw(vm.module_.hash.data(), 32);
     out.fixed(0, 8);
-    out.fixed(0, 32);
+    const uint8_t zeros[32] = {};
+    out.raw(zeros, 32); // the payload's SHA-256, patched in below
     size_t payloadStart = out.b.size();
 
     out.varint(w.bootCount);
