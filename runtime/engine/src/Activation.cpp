@@ -383,7 +383,9 @@ void Engine::Impl::apply(Live& l, Arrival& a) {
                         uint64_t(op.attempt);
         RetryDecision d = decideRetry(l.mod->taskOptions[op.index].retry, op.errors, seed);
         if (d.retry && !l.cancelSeen) {
-            op.due = t + d.delayMs;
+            // From now, not from when the result arrived: the back-off is
+            // never shorter than the delay, whatever the rows' times say.
+            op.due = now() + d.delayMs;
             store->putTimer({l.id, int64_t(op.step), *op.due, TimerKind::Retry});
             history(l, "task.retry-scheduled", op.step, op.name,
                     {{"delayMs", d.delayMs}, {"retry", d.retryNo}, {"nextAttempt", op.attempt + 1}},

@@ -85,6 +85,9 @@ void Vm::fiberDone(Fiber* f, bool threw, Value v) {
         resolvePromise(f->promise, v);
 }
 
+// Labels as values are a GNU extension (see DISPATCH in execute).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
 void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
     struct Guard {
         Vm& vm;
@@ -141,6 +144,30 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
         LOAD();                                                                                    \
     } while (0)
 
+    // Computed-goto dispatch (GCC labels as values): each handler ends with
+    // its own indirect jump (DISPATCH), which predicts far better than the
+    // single shared jump of a switch. The switch below stays for `break`
+    // (which re-enters the loop and dispatches there) and as documentation.
+    static const void* const kDispatch[bytecode::kOpCount] = {
+#define FLOW_OP(Name, Fmt, KA, KB, KC, KAux, Win, Flags, Syn, Doc) &&L_##Name,
+#include "flow/bytecode/Opcodes.def"
+#undef FLOW_OP
+    };
+#define CASE(N) L_##N : case Op::N
+    // The verifier rejects unknown opcodes; the bound check keeps a corrupt
+    // module from jumping through garbage (a predictable branch).
+#define DISPATCH()                                                                                 \
+    do {                                                                                           \
+        insnPc = pc;                                                                               \
+        i = code[pc++];                                                                            \
+        A = bytecode::insnA(i);                                                                    \
+        unsigned op_ = unsigned(bytecode::insnOp(i));                                              \
+        if (op_ >= bytecode::kOpCount) goto L_default;                                             \
+        goto* kDispatch[op_];                                                                      \
+    } while (0)
+    Insn i = 0;
+    uint32_t A = 0;
+
     LOAD();
     bool pendingThrow = throwOnEntry;
     if (throwOnEntry) insnPc = pc - 1;
@@ -152,223 +179,208 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                 throw ThrowSignal{};
             }
             for (;;) {
-                insnPc = pc;
-                const Insn i = code[pc++];
-                const uint32_t A = bytecode::insnA(i);
+                DISPATCH();
                 switch (bytecode::insnOp(i)) {
-                // ---- loads and moves
-                case Op::Nop:
-                    break;
-                case Op::Move:
-                    regs[A] = regs[bytecode::insnB(i)];
-                    break;
-                case Op::LoadK:
-                    regs[A] = K[bytecode::insnD(i)];
-                    break;
-                case Op::LoadInt:
-                    regs[A] = Value::number(bytecode::insnSD(i));
-                    break;
-                case Op::LoadUndef:
-                    regs[A] = Value::undefined();
-                    break;
-                case Op::LoadNull:
-                    regs[A] = Value::null();
-                    break;
-                case Op::LoadTrue:
-                    regs[A] = Value::boolean(true);
-                    break;
-                case Op::LoadFalse:
-                    regs[A] = Value::boolean(false);
-                    break;
-                case Op::LoadThis:
-                    regs[A] = frame->thisValue;
-                    break;
+                    // ---- loads and moves
+                    CASE(Nop) : DISPATCH();
+                    CASE(Move) : regs[A] = regs[bytecode::insnB(i)];
+                    DISPATCH();
+                    CASE(LoadK) : regs[A] = K[bytecode::insnD(i)];
+                    DISPATCH();
+                    CASE(LoadInt) : regs[A] = Value::number(bytecode::insnSD(i));
+                    DISPATCH();
+                    CASE(LoadUndef) : regs[A] = Value::undefined();
+                    DISPATCH();
+                    CASE(LoadNull) : regs[A] = Value::null();
+                    DISPATCH();
+                    CASE(LoadTrue) : regs[A] = Value::boolean(true);
+                    DISPATCH();
+                    CASE(LoadFalse) : regs[A] = Value::boolean(false);
+                    DISPATCH();
+                    CASE(LoadThis) : regs[A] = frame->thisValue;
+                    DISPATCH();
 
-                // ---- variables
-                case Op::GetModVar: {
-                    uint32_t d = bytecode::insnD(i);
-                    Value v = modVars_[d];
-                    if (v.isUninit()) {
-                        SAVEPC();
-                        throwError(ErrorKind::ReferenceError,
-                                   "Cannot access '" + module_.str(module_.modVars[d].name) +
-                                       "' before initialization");
+                    // ---- variables
+                    CASE(GetModVar) : {
+                        uint32_t d = bytecode::insnD(i);
+                        Value v = modVars_[d];
+                        if (v.isUninit()) {
+                            SAVEPC();
+                            throwError(ErrorKind::ReferenceError,
+                                       "Cannot access '" + module_.str(module_.modVars[d].name) +
+                                           "' before initialization");
+                        }
+                        regs[A] = v;
+                        DISPATCH();
                     }
-                    regs[A] = v;
-                    break;
-                }
-                case Op::SetModVar:
-                    modVars_[bytecode::insnD(i)] = regs[A];
-                    break;
-                case Op::GetBuiltin:
-                    regs[A] = builtins_[bytecode::insnD(i)];
-                    break;
-                case Op::GetUpval: {
-                    uint32_t b = bytecode::insnB(i);
-                    Value v = frame->closure->upvals[b]->value;
-                    if (v.isUninit()) {
-                        SAVEPC();
-                        throwError(ErrorKind::ReferenceError,
-                                   "Cannot access '" +
-                                       module_.str(frame->closure->fn->upvalues[b].name) +
-                                       "' before initialization");
+                    CASE(SetModVar) : modVars_[bytecode::insnD(i)] = regs[A];
+                    DISPATCH();
+                    CASE(GetBuiltin) : regs[A] = builtins_[bytecode::insnD(i)];
+                    DISPATCH();
+                    CASE(GetUpval) : {
+                        uint32_t b = bytecode::insnB(i);
+                        Value v = frame->closure->upvals[b]->value;
+                        if (v.isUninit()) {
+                            SAVEPC();
+                            throwError(ErrorKind::ReferenceError,
+                                       "Cannot access '" +
+                                           module_.str(frame->closure->fn->upvalues[b].name) +
+                                           "' before initialization");
+                        }
+                        regs[A] = v;
+                        DISPATCH();
                     }
-                    regs[A] = v;
-                    break;
-                }
-                case Op::SetUpval:
-                    frame->closure->upvals[bytecode::insnB(i)]->value = regs[A];
-                    break;
-                case Op::NewBox: {
-                    SAVEPC();
-                    Box* b = alloc<Box>();
-                    regs[A] = Value::object(b);
-                    break;
-                }
-                case Op::GetBox: {
-                    uint32_t b = bytecode::insnB(i);
-                    if (!isType(regs[b], ObjType::Box)) {
+                    CASE(SetUpval) : frame->closure->upvals[bytecode::insnB(i)]->value = regs[A];
+                    DISPATCH();
+                    CASE(NewBox) : {
                         SAVEPC();
-                        throwError(ErrorKind::TypeError, "internal: GetBox on a non-cell register");
+                        Box* b = alloc<Box>();
+                        regs[A] = Value::object(b);
+                        DISPATCH();
                     }
-                    Value v = static_cast<Box*>(regs[b].asObject())->value;
-                    if (v.isUninit()) {
-                        SAVEPC();
-                        throwError(ErrorKind::ReferenceError,
-                                   "Cannot access '" +
-                                       localName(module_, *frame->closure->fn, b, insnPc) +
-                                       "' before initialization");
+                    CASE(GetBox) : {
+                        uint32_t b = bytecode::insnB(i);
+                        if (!isType(regs[b], ObjType::Box)) {
+                            SAVEPC();
+                            throwError(ErrorKind::TypeError,
+                                       "internal: GetBox on a non-cell register");
+                        }
+                        Value v = static_cast<Box*>(regs[b].asObject())->value;
+                        if (v.isUninit()) {
+                            SAVEPC();
+                            throwError(ErrorKind::ReferenceError,
+                                       "Cannot access '" +
+                                           localName(module_, *frame->closure->fn, b, insnPc) +
+                                           "' before initialization");
+                        }
+                        regs[A] = v;
+                        DISPATCH();
                     }
-                    regs[A] = v;
-                    break;
-                }
-                case Op::SetBox:
-                    if (!isType(regs[A], ObjType::Box)) {
+                    CASE(SetBox) : if (!isType(regs[A], ObjType::Box)) {
                         SAVEPC();
                         throwError(ErrorKind::TypeError, "internal: SetBox on a non-cell register");
                     }
                     static_cast<Box*>(regs[A].asObject())->value = regs[bytecode::insnB(i)];
-                    break;
-                case Op::Closure: {
-                    SAVEPC();
-                    uint32_t d = bytecode::insnD(i);
-                    const bytecode::Function& pf = module_.functions[d];
-                    Closure* c = instantiate(d);
-                    // Gather upvalues before writing regs[A]: A may be one of
-                    // the cell registers. No allocation happens until then.
-                    c->upvals.reserve(pf.upvalues.size());
-                    for (auto& uv : pf.upvalues) {
-                        if (uv.fromParentRegister) {
-                            Value bx = regs[uv.index];
-                            if (!isType(bx, ObjType::Box))
-                                throwError(ErrorKind::TypeError,
-                                           "internal: closure captures a non-cell register");
-                            c->upvals.push_back(static_cast<Box*>(bx.asObject()));
-                        } else {
-                            c->upvals.push_back(frame->closure->upvals[uv.index]);
+                    DISPATCH();
+                    CASE(Closure) : {
+                        SAVEPC();
+                        uint32_t d = bytecode::insnD(i);
+                        const bytecode::Function& pf = module_.functions[d];
+                        Closure* c = instantiate(d);
+                        // Gather upvalues before writing regs[A]: A may be one of
+                        // the cell registers. No allocation happens until then.
+                        c->upvals.reserve(pf.upvalues.size());
+                        for (auto& uv : pf.upvalues) {
+                            if (uv.fromParentRegister) {
+                                Value bx = regs[uv.index];
+                                if (!isType(bx, ObjType::Box))
+                                    throwError(ErrorKind::TypeError,
+                                               "internal: closure captures a non-cell register");
+                                c->upvals.push_back(static_cast<Box*>(bx.asObject()));
+                            } else {
+                                c->upvals.push_back(frame->closure->upvals[uv.index]);
+                            }
                         }
+                        if (pf.kind == bytecode::FunctionKind::Arrow)
+                            c->boundThis = frame->thisValue;
+                        regs[A] = Value::object(c);
+                        DISPATCH();
                     }
-                    if (pf.kind == bytecode::FunctionKind::Arrow) c->boundThis = frame->thisValue;
-                    regs[A] = Value::object(c);
-                    break;
-                }
 
-                // ---- objects and arrays
-                case Op::NewObject: {
-                    SAVEPC();
-                    Object* o = newObject();
-                    regs[A] = Value::object(o);
-                    break;
-                }
-                case Op::NewArray: {
-                    SAVEPC();
-                    Array* a = newArray(bytecode::insnB(i));
-                    regs[A] = Value::object(a);
-                    break;
-                }
-                case Op::GetField: {
-                    uint32_t aux = code[pc++];
-                    Value obj = regs[bytecode::insnB(i)];
-                    auto* key = static_cast<const String*>(K[aux].asObject());
-                    if (obj.isObject() && obj.asObject()->type == ObjType::Object) {
-                        Value* v = lookup(asObj(obj), key->view(), key->hash);
-                        regs[A] = v ? *v : Value::undefined();
-                        break;
+                    // ---- objects and arrays
+                    CASE(NewObject) : {
+                        SAVEPC();
+                        Object* o = newObject();
+                        regs[A] = Value::object(o);
+                        DISPATCH();
                     }
-                    SAVEPC();
-                    Value v = getNamed(obj, key);
-                    regs[A] = v;
-                    break;
-                }
-                case Op::SetField: {
-                    uint32_t aux = code[pc++];
-                    Value obj = regs[A];
-                    auto* key = static_cast<String*>(K[aux].asObject());
-                    if (obj.isObject() && obj.asObject()->type == ObjType::Object) {
-                        asObj(obj)->setOwn(key, regs[bytecode::insnB(i)]);
-                        break;
+                    CASE(NewArray) : {
+                        SAVEPC();
+                        Array* a = newArray(bytecode::insnB(i));
+                        regs[A] = Value::object(a);
+                        DISPATCH();
                     }
-                    PROTECT(setNamed(obj, key, regs[bytecode::insnB(i)]));
-                    break;
-                }
-                case Op::GetIndex: {
-                    Value obj = regs[bytecode::insnB(i)], key = regs[bytecode::insnC(i)];
-                    if (isArray(obj) && key.isNumber()) {
-                        double d = key.asNumber();
-                        auto& e = asArray(obj)->elems;
-                        if (d >= 0 && d < double(e.size()) && double(uint32_t(d)) == d) {
-                            regs[A] = e[uint32_t(d)];
+                    CASE(GetField) : {
+                        uint32_t aux = code[pc++];
+                        Value obj = regs[bytecode::insnB(i)];
+                        auto* key = static_cast<const String*>(K[aux].asObject());
+                        if (obj.isObject() && obj.asObject()->type == ObjType::Object) {
+                            Value* v = lookup(asObj(obj), key->view(), key->hash);
+                            regs[A] = v ? *v : Value::undefined();
                             break;
                         }
+                        SAVEPC();
+                        Value v = getNamed(obj, key);
+                        regs[A] = v;
+                        DISPATCH();
                     }
-                    Value v;
-                    PROTECT(v = get(obj, key));
-                    regs[A] = v;
-                    break;
-                }
-                case Op::SetIndex: {
-                    Value obj = regs[A], key = regs[bytecode::insnB(i)];
-                    Value v = regs[bytecode::insnC(i)];
-                    if (isArray(obj) && key.isNumber()) {
-                        double d = key.asNumber();
-                        auto& e = asArray(obj)->elems;
-                        if (d >= 0 && d < double(e.size()) && double(uint32_t(d)) == d) {
-                            e[uint32_t(d)] = v;
+                    CASE(SetField) : {
+                        uint32_t aux = code[pc++];
+                        Value obj = regs[A];
+                        auto* key = static_cast<String*>(K[aux].asObject());
+                        if (obj.isObject() && obj.asObject()->type == ObjType::Object) {
+                            asObj(obj)->setOwn(key, regs[bytecode::insnB(i)]);
                             break;
                         }
+                        PROTECT(setNamed(obj, key, regs[bytecode::insnB(i)]));
+                        DISPATCH();
                     }
-                    PROTECT(set(obj, key, v));
-                    break;
-                }
-                case Op::DelField:
-                case Op::DelIndex: {
-                    Value obj = regs[bytecode::insnB(i)];
-                    SAVEPC();
-                    Value key;
-                    if (bytecode::insnOp(i) == Op::DelField)
-                        key = K[code[pc++]];
-                    else
-                        key = regs[bytecode::insnC(i)];
-                    SAVEPC();
-                    if (obj.isNullish())
-                        throwError(ErrorKind::TypeError,
-                                   "Cannot convert undefined or null to object");
-                    if (isObjectLike(obj)) {
-                        String* k;
-                        PROTECT(k = toPropertyKey(key));
-                        uint32_t idx;
-                        if (isArray(obj) && isArrayIndex(k->view(), &idx)) {
+                    CASE(GetIndex) : {
+                        Value obj = regs[bytecode::insnB(i)], key = regs[bytecode::insnC(i)];
+                        if (isArray(obj) && key.isNumber()) {
+                            double d = key.asNumber();
                             auto& e = asArray(obj)->elems;
-                            if (idx < e.size()) e[idx] = Value::undefined();
-                        } else {
-                            asObj(obj)->removeOwn(k->view());
+                            if (d >= 0 && d < double(e.size()) && double(uint32_t(d)) == d) {
+                                regs[A] = e[uint32_t(d)];
+                                break;
+                            }
                         }
+                        Value v;
+                        PROTECT(v = get(obj, key));
+                        regs[A] = v;
+                        DISPATCH();
                     }
-                    regs[A] = Value::boolean(true);
-                    break;
-                }
-                case Op::Append:
-                    if (!isArray(regs[A])) {
+                    CASE(SetIndex) : {
+                        Value obj = regs[A], key = regs[bytecode::insnB(i)];
+                        Value v = regs[bytecode::insnC(i)];
+                        if (isArray(obj) && key.isNumber()) {
+                            double d = key.asNumber();
+                            auto& e = asArray(obj)->elems;
+                            if (d >= 0 && d < double(e.size()) && double(uint32_t(d)) == d) {
+                                e[uint32_t(d)] = v;
+                                break;
+                            }
+                        }
+                        PROTECT(set(obj, key, v));
+                        DISPATCH();
+                    }
+                    CASE(DelField) : CASE(DelIndex) : {
+                        Value obj = regs[bytecode::insnB(i)];
+                        SAVEPC();
+                        Value key;
+                        if (bytecode::insnOp(i) == Op::DelField)
+                            key = K[code[pc++]];
+                        else
+                            key = regs[bytecode::insnC(i)];
+                        SAVEPC();
+                        if (obj.isNullish())
+                            throwError(ErrorKind::TypeError,
+                                       "Cannot convert undefined or null to object");
+                        if (isObjectLike(obj)) {
+                            String* k;
+                            PROTECT(k = toPropertyKey(key));
+                            uint32_t idx;
+                            if (isArray(obj) && isArrayIndex(k->view(), &idx)) {
+                                auto& e = asArray(obj)->elems;
+                                if (idx < e.size()) e[idx] = Value::undefined();
+                            } else {
+                                asObj(obj)->removeOwn(k->view());
+                            }
+                        }
+                        regs[A] = Value::boolean(true);
+                        DISPATCH();
+                    }
+                    CASE(Append) : if (!isArray(regs[A])) {
                         SAVEPC();
                         throwError(ErrorKind::TypeError, "internal: Append to a non-array");
                     }
@@ -377,172 +389,196 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         throwError(ErrorKind::RangeError, "Invalid array length");
                     }
                     asArray(regs[A])->elems.push_back(regs[bytecode::insnB(i)]);
-                    break;
-                case Op::AppendSpread:
-                    if (!isArray(regs[A])) {
+                    DISPATCH();
+                    CASE(AppendSpread) : if (!isArray(regs[A])) {
                         SAVEPC();
                         throwError(ErrorKind::TypeError, "internal: Append to a non-array");
                     }
                     PROTECT(appendSpread(*this, asArray(regs[A]), regs[bytecode::insnB(i)]));
-                    break;
-                case Op::CopyProps:
-                    if (!isObjectLike(regs[A])) {
+                    DISPATCH();
+                    CASE(CopyProps) : if (!isObjectLike(regs[A])) {
                         SAVEPC();
                         throwError(ErrorKind::TypeError, "internal: CopyProps to a non-object");
                     }
                     PROTECT(copyProps(*this, asObj(regs[A]), regs[bytecode::insnB(i)]));
-                    break;
-                case Op::ObjectRest: {
-                    Object* o;
-                    PROTECT(
-                        o = objectRest(*this, regs[bytecode::insnB(i)], regs[bytecode::insnC(i)]));
-                    regs[A] = Value::object(o);
-                    break;
-                }
+                    DISPATCH();
+                    CASE(ObjectRest) : {
+                        Object* o;
+                        PROTECT(o = objectRest(*this, regs[bytecode::insnB(i)],
+                                               regs[bytecode::insnC(i)]));
+                        regs[A] = Value::object(o);
+                        DISPATCH();
+                    }
 
-                // ---- calls
-                case Op::Call:
-                case Op::CallMethod:
-                case Op::New: {
-                    Op op = bytecode::insnOp(i);
-                    uint32_t argc = bytecode::insnB(i);
-                    uint32_t argOff = op == Op::CallMethod ? A + 2 : A + 1;
-                    Value callee = regs[A];
-                    Value thisValue = op == Op::CallMethod ? regs[A + 1] : Value::undefined();
-                    SAVEPC();
-                    if (op != Op::New && isType(callee, ObjType::Closure)) {
-                        auto* c = static_cast<Closure*>(callee.asObject());
-                        if (!c->fn->isAsync) {
-                            pushFrameFromStack(*this, callDepth_, f, c, thisValue,
-                                               frame->base + argOff, argc, frame->base + A);
+                    // ---- calls
+                    CASE(Call) : CASE(CallMethod) : CASE(New) : {
+                        Op op = bytecode::insnOp(i);
+                        uint32_t argc = bytecode::insnB(i);
+                        uint32_t argOff = op == Op::CallMethod ? A + 2 : A + 1;
+                        Value callee = regs[A];
+                        Value thisValue = op == Op::CallMethod ? regs[A + 1] : Value::undefined();
+                        SAVEPC();
+                        if (op != Op::New && isType(callee, ObjType::Closure)) {
+                            auto* c = static_cast<Closure*>(callee.asObject());
+                            const bytecode::Function& cfn = *c->fn;
+                            uint32_t nbase = frame->base + frame->closure->fn->frameSize;
+                            // Inline frame push for the common case (what
+                            // pushFrameFromStack does, minus its generality):
+                            // no rest parameter, the stack and the frame vector
+                            // already big enough, depth under the limit.
+                            if (!cfn.isAsync && !cfn.hasRest && callDepth_ < kMaxCallDepth &&
+                                size_t(nbase) + cfn.frameSize + 1 <= f->stack.size() &&
+                                f->frames.size() < f->frames.capacity()) {
+                                Value* nregs = f->stack.data() + nbase;
+                                const Value* args = regs + argOff;
+                                uint32_t n = argc < cfn.numParams ? argc : cfn.numParams;
+                                // Arguments sit below the new frame (argOff + argc
+                                // <= the caller's frameSize): no overlap.
+                                for (uint32_t k = 0; k < n; ++k)
+                                    nregs[k] = args[k];
+                                for (uint32_t k = n; k < cfn.frameSize; ++k)
+                                    nregs[k] = Value::undefined();
+                                Frame& nf = f->frames.emplace_back();
+                                nf.closure = c;
+                                nf.base = nbase;
+                                nf.pc = 0;
+                                nf.thisValue = cfn.kind == bytecode::FunctionKind::Arrow
+                                                   ? c->boundThis
+                                                   : thisValue;
+                                nf.retSlot = frame->base + A;
+                                nf.returnToHost = false;
+                                ++callDepth_;
+                                LOAD();
+                                DISPATCH();
+                            }
+                            if (!cfn.isAsync) {
+                                pushFrameFromStack(*this, callDepth_, f, c, thisValue,
+                                                   frame->base + argOff, argc, frame->base + A);
+                                LOAD();
+                                DISPATCH();
+                            }
+                            // An async call: a new fiber runs now, until its first
+                            // await; the caller gets its promise (rule 6).
+                            Fiber* child = newAsyncFiber(
+                                c, thisValue, std::span<const Value>(regs + argOff, argc));
+                            regs[A] = Value::object(child->promise);
+                            running_.push_back(child);
+                            child->resumer = f;
+                            child->state = FiberState::Running;
+                            callDepth_ += 1;
+                            f = child;
                             LOAD();
                             break;
                         }
-                        // An async call: a new fiber runs now, until its first
-                        // await; the caller gets its promise (rule 6).
-                        Fiber* child = newAsyncFiber(c, thisValue,
-                                                     std::span<const Value>(regs + argOff, argc));
-                        regs[A] = Value::object(child->promise);
-                        running_.push_back(child);
-                        child->resumer = f;
-                        child->state = FiberState::Running;
-                        callDepth_ += 1;
-                        f = child;
-                        LOAD();
-                        break;
+                        Value r;
+                        if (op == Op::New) {
+                            if (!isType(callee, ObjType::Native) ||
+                                !static_cast<NativeFunction*>(callee.asObject())->constructor)
+                                throwError(ErrorKind::TypeError,
+                                           describe(*this, callee) + " is not a constructor");
+                            PROTECT(r = callNative(static_cast<NativeFunction*>(callee.asObject()),
+                                                   Value::undefined(),
+                                                   std::span<const Value>(regs + argOff, argc),
+                                                   true));
+                        } else {
+                            PROTECT(r = call(callee, thisValue,
+                                             std::span<const Value>(regs + argOff, argc)));
+                        }
+                        regs[A] = r;
+                        DISPATCH();
                     }
-                    Value r;
-                    if (op == Op::New) {
-                        if (!isType(callee, ObjType::Native) ||
-                            !static_cast<NativeFunction*>(callee.asObject())->constructor)
+                    CASE(CallSpread) : CASE(NewSpread) : {
+                        Op op = bytecode::insnOp(i);
+                        Value callee = regs[A];
+                        Value thisValue = op == Op::CallSpread ? regs[A + 1] : Value::undefined();
+                        Value list = regs[op == Op::CallSpread ? A + 2 : A + 1];
+                        SAVEPC();
+                        if (!isArray(list))
                             throwError(ErrorKind::TypeError,
-                                       describe(*this, callee) + " is not a constructor");
-                        PROTECT(r = callNative(static_cast<NativeFunction*>(callee.asObject()),
-                                               Value::undefined(),
-                                               std::span<const Value>(regs + argOff, argc), true));
-                    } else {
-                        PROTECT(r = call(callee, thisValue,
-                                         std::span<const Value>(regs + argOff, argc)));
+                                       "internal: spread call without an array");
+                        std::vector<Value> args(asArray(list)->elems);
+                        rootRanges_.push_back(std::span<const Value>(args));
+                        struct PopRange {
+                            std::vector<std::span<const Value>>& r;
+                            ~PopRange() { r.pop_back(); }
+                        } pop{rootRanges_};
+                        if (op == Op::CallSpread && isType(callee, ObjType::Closure) &&
+                            !static_cast<Closure*>(callee.asObject())->fn->isAsync) {
+                            auto* c = static_cast<Closure*>(callee.asObject());
+                            pushFrameFromSpan(*this, callDepth_, f, c, thisValue, args,
+                                              frame->base + A, false);
+                            LOAD();
+                            break;
+                        }
+                        Value r;
+                        if (op == Op::NewSpread) {
+                            if (!isType(callee, ObjType::Native) ||
+                                !static_cast<NativeFunction*>(callee.asObject())->constructor)
+                                throwError(ErrorKind::TypeError,
+                                           describe(*this, callee) + " is not a constructor");
+                            PROTECT(r = callNative(static_cast<NativeFunction*>(callee.asObject()),
+                                                   Value::undefined(), args, true));
+                        } else {
+                            PROTECT(r = call(callee, thisValue, args));
+                        }
+                        regs[A] = r;
+                        DISPATCH();
                     }
-                    regs[A] = r;
-                    break;
-                }
-                case Op::CallSpread:
-                case Op::NewSpread: {
-                    Op op = bytecode::insnOp(i);
-                    Value callee = regs[A];
-                    Value thisValue = op == Op::CallSpread ? regs[A + 1] : Value::undefined();
-                    Value list = regs[op == Op::CallSpread ? A + 2 : A + 1];
-                    SAVEPC();
-                    if (!isArray(list))
-                        throwError(ErrorKind::TypeError, "internal: spread call without an array");
-                    std::vector<Value> args(asArray(list)->elems);
-                    rootRanges_.push_back(std::span<const Value>(args));
-                    struct PopRange {
-                        std::vector<std::span<const Value>>& r;
-                        ~PopRange() { r.pop_back(); }
-                    } pop{rootRanges_};
-                    if (op == Op::CallSpread && isType(callee, ObjType::Closure) &&
-                        !static_cast<Closure*>(callee.asObject())->fn->isAsync) {
-                        auto* c = static_cast<Closure*>(callee.asObject());
-                        pushFrameFromSpan(*this, callDepth_, f, c, thisValue, args, frame->base + A,
-                                          false);
+                    CASE(Return) : CASE(ReturnUndef) : {
+                        Value v = bytecode::insnOp(i) == Op::Return ? regs[A] : Value::undefined();
+                        Frame popped = *frame;
+                        f->frames.pop_back();
+                        --callDepth_;
+                        if (popped.returnToHost) {
+                            if (out) *out = v;
+                            return;
+                        }
+                        if (f->frames.empty()) {
+                            // An async function's last frame: settle its promise.
+                            fiberDone(f, false, v);
+                            SWITCH_BACK_OR_RETURN();
+                            break;
+                        }
+                        f->stack[popped.retSlot] = v;
                         LOAD();
-                        break;
+                        DISPATCH();
                     }
-                    Value r;
-                    if (op == Op::NewSpread) {
-                        if (!isType(callee, ObjType::Native) ||
-                            !static_cast<NativeFunction*>(callee.asObject())->constructor)
-                            throwError(ErrorKind::TypeError,
-                                       describe(*this, callee) + " is not a constructor");
-                        PROTECT(r = callNative(static_cast<NativeFunction*>(callee.asObject()),
-                                               Value::undefined(), args, true));
-                    } else {
-                        PROTECT(r = call(callee, thisValue, args));
-                    }
-                    regs[A] = r;
-                    break;
-                }
-                case Op::Return:
-                case Op::ReturnUndef: {
-                    Value v = bytecode::insnOp(i) == Op::Return ? regs[A] : Value::undefined();
-                    Frame popped = *frame;
-                    f->frames.pop_back();
-                    --callDepth_;
-                    if (popped.returnToHost) {
-                        if (out) *out = v;
-                        return;
-                    }
-                    if (f->frames.empty()) {
-                        // An async function's last frame: settle its promise.
-                        fiberDone(f, false, v);
+                    CASE(Await) : {
+                        SAVEPC();
+                        if (f->frames.size() != 1 || !f->promise)
+                            throwError(ErrorKind::SyntaxError,
+                                       "internal: await outside an async function's frame");
+                        f->awaitSlot = frame->base + A;
+                        Promise* p = promiseResolve(regs[bytecode::insnB(i)]);
+                        p->handled = true;
+                        if (p->state == PromiseState::Pending) {
+                            Reaction r;
+                            r.kind = Reaction::Kind::Await;
+                            r.fiber = f;
+                            p->reactions.push_back(r);
+                        } else {
+                            Job j{Job::Kind::Resume,
+                                  {},
+                                  p->result,
+                                  p->state == PromiseState::Rejected,
+                                  f,
+                                  nullptr};
+                            enqueue(j);
+                        }
+                        f->state = FiberState::Suspended;
+                        callDepth_ -= uint32_t(f->frames.size());
+                        if (safepointHook) safepointHook(*this, f);
+                        if (f == entry || !f->resumer) return;
                         SWITCH_BACK_OR_RETURN();
-                        break;
+                        DISPATCH();
                     }
-                    f->stack[popped.retSlot] = v;
-                    LOAD();
-                    break;
-                }
-                case Op::Await: {
-                    SAVEPC();
-                    if (f->frames.size() != 1 || !f->promise)
-                        throwError(ErrorKind::SyntaxError,
-                                   "internal: await outside an async function's frame");
-                    f->awaitSlot = frame->base + A;
-                    Promise* p = promiseResolve(regs[bytecode::insnB(i)]);
-                    p->handled = true;
-                    if (p->state == PromiseState::Pending) {
-                        Reaction r;
-                        r.kind = Reaction::Kind::Await;
-                        r.fiber = f;
-                        p->reactions.push_back(r);
-                    } else {
-                        Job j{Job::Kind::Resume,
-                              {},
-                              p->result,
-                              p->state == PromiseState::Rejected,
-                              f,
-                              nullptr};
-                        enqueue(j);
-                    }
-                    f->state = FiberState::Suspended;
-                    callDepth_ -= uint32_t(f->frames.size());
-                    if (safepointHook) safepointHook(*this, f);
-                    if (f == entry || !f->resumer) return;
-                    SWITCH_BACK_OR_RETURN();
-                    break;
-                }
-                case Op::Throw:
-                    SAVEPC();
+                    CASE(Throw) : SAVEPC();
                     throwValue(regs[A]);
 
-                // ---- control flow
-                case Op::Jump:
-                    pc += uint32_t(bytecode::insnE(i));
-                    break;
-                case Op::JumpBack:
-                    pc += uint32_t(bytecode::insnE(i));
+                    // ---- control flow
+                    CASE(Jump) : pc += uint32_t(bytecode::insnE(i));
+                    DISPATCH();
+                    CASE(JumpBack) : pc += uint32_t(bytecode::insnE(i));
                     if (safepointHook) PROTECT(safepointHook(*this, f));
                     // Hard-snapshot mode: stop here when nothing but this
                     // fiber is on the C++ stack (entered from a Resume job:
@@ -559,39 +595,35 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                             f->yielded = true;
                             f->state = FiberState::Suspended;
                             callDepth_ -= uint32_t(f->frames.size());
-                            jobs_.push_front(Job{Job::Kind::Resume,
-                                                 {},
-                                                 Value::undefined(),
-                                                 false,
-                                                 f,
-                                                 nullptr});
+                            jobs_.push_front(
+                                Job{Job::Kind::Resume, {}, Value::undefined(), false, f, nullptr});
                             return;
                         }
                     }
-                    break;
-                case Op::JumpIfTrue:
-                    if (truthy(regs[A])) pc += uint32_t(int32_t(bytecode::insnSD(i)));
-                    break;
-                case Op::JumpIfFalse:
-                    if (!truthy(regs[A])) pc += uint32_t(int32_t(bytecode::insnSD(i)));
-                    break;
-                case Op::JumpIfNullish:
-                    if (regs[A].isNullish()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
-                    break;
-                case Op::JumpIfNotNullish:
-                    if (!regs[A].isNullish()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
-                    break;
-                case Op::JumpIfUndef:
-                    if (regs[A].isUndefined()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
-                    break;
-                case Op::JumpIfNotUndef:
-                    if (!regs[A].isUndefined()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
-                    break;
+                    DISPATCH();
+                    CASE(JumpIfTrue)
+                        : if (truthy(regs[A])) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    DISPATCH();
+                    CASE(JumpIfFalse)
+                        : if (!truthy(regs[A])) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    DISPATCH();
+                    CASE(JumpIfNullish)
+                        : if (regs[A].isNullish()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    DISPATCH();
+                    CASE(JumpIfNotNullish)
+                        : if (!regs[A].isNullish()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    DISPATCH();
+                    CASE(JumpIfUndef)
+                        : if (regs[A].isUndefined()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    DISPATCH();
+                    CASE(JumpIfNotUndef)
+                        : if (!regs[A].isUndefined()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    DISPATCH();
 // One case per fused compare-jump: the number fast path is a single
 // comparison; anything else goes through opLess (a <= b is !(b < a) and a > b
 // is b < a, with the operands converted left to right: leftFirst).
 #define FLOW_CMP_JUMP(OPNAME, ISK, NUMEXPR, REL, NEGATE)                                           \
-    case Op::OPNAME: {                                                                             \
+    CASE(OPNAME) : {                                                                               \
         uint32_t aux = code[pc++];                                                                 \
         Value a = regs[A];                                                                         \
         Value b = ISK ? K[aux] : regs[aux];                                                        \
@@ -606,7 +638,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
             r = (REL == 0 || REL == 2) ? c == 1 : c == 0;                                          \
         }                                                                                          \
         if (r != NEGATE) pc += uint32_t(int32_t(bytecode::insnSD(i)));                             \
-        break;                                                                                     \
+        DISPATCH();                                                                                \
     }
                     FLOW_CMP_JUMP(JumpIfLt, false, x < y, 0, false)
                     FLOW_CMP_JUMP(JumpIfLe, false, x <= y, 1, false)
@@ -621,44 +653,41 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     FLOW_CMP_JUMP(JumpIfNotGtK, true, x > y, 2, true)
                     FLOW_CMP_JUMP(JumpIfNotGeK, true, x >= y, 3, true)
 #undef FLOW_CMP_JUMP
-                case Op::JumpIfEq:
-                case Op::JumpIfNotEq:
-                case Op::JumpIfEqK:
-                case Op::JumpIfNotEqK: {
-                    Op op = bytecode::insnOp(i);
-                    uint32_t aux = code[pc++];
-                    bool isK = op == Op::JumpIfEqK || op == Op::JumpIfNotEqK;
-                    bool eq = strictEquals(regs[A], isK ? K[aux] : regs[aux]);
-                    bool want = op == Op::JumpIfEq || op == Op::JumpIfEqK;
-                    if (eq == want) pc += uint32_t(int32_t(bytecode::insnSD(i)));
-                    break;
-                }
+                    CASE(JumpIfEq) : CASE(JumpIfNotEq) : CASE(JumpIfEqK) : CASE(JumpIfNotEqK) : {
+                        Op op = bytecode::insnOp(i);
+                        uint32_t aux = code[pc++];
+                        bool isK = op == Op::JumpIfEqK || op == Op::JumpIfNotEqK;
+                        bool eq = strictEquals(regs[A], isK ? K[aux] : regs[aux]);
+                        bool want = op == Op::JumpIfEq || op == Op::JumpIfEqK;
+                        if (eq == want) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                        DISPATCH();
+                    }
 
-                // ---- arithmetic
-                case Op::Add: {
-                    Value b = regs[bytecode::insnB(i)], c = regs[bytecode::insnC(i)];
-                    if (b.isNumber() && c.isNumber()) {
-                        regs[A] = Value::number(b.asNumber() + c.asNumber());
-                        break;
+                    // ---- arithmetic
+                    CASE(Add) : {
+                        Value b = regs[bytecode::insnB(i)], c = regs[bytecode::insnC(i)];
+                        if (b.isNumber() && c.isNumber()) {
+                            regs[A] = Value::number(b.asNumber() + c.asNumber());
+                            break;
+                        }
+                        Value r;
+                        PROTECT(r = opAdd(*this, b, c));
+                        regs[A] = r;
+                        DISPATCH();
                     }
-                    Value r;
-                    PROTECT(r = opAdd(*this, b, c));
-                    regs[A] = r;
-                    break;
-                }
-                case Op::AddK: {
-                    Value b = regs[bytecode::insnB(i)], c = K[bytecode::insnC(i)];
-                    if (b.isNumber()) {
-                        regs[A] = Value::number(b.asNumber() + c.asNumber());
-                        break;
+                    CASE(AddK) : {
+                        Value b = regs[bytecode::insnB(i)], c = K[bytecode::insnC(i)];
+                        if (b.isNumber()) {
+                            regs[A] = Value::number(b.asNumber() + c.asNumber());
+                            break;
+                        }
+                        Value r;
+                        PROTECT(r = opAdd(*this, b, c));
+                        regs[A] = r;
+                        DISPATCH();
                     }
-                    Value r;
-                    PROTECT(r = opAdd(*this, b, c));
-                    regs[A] = r;
-                    break;
-                }
 #define FLOW_NUM_BINOP_CASE(OPNAME, CV, EXPR)                                                      \
-    case Op::OPNAME: {                                                                             \
+    CASE(OPNAME) : {                                                                               \
         Value bv = regs[bytecode::insnB(i)];                                                       \
         Value cv = CV;                                                                             \
         double x, y;                                                                               \
@@ -669,7 +698,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
             PROTECT(x = toNumber(*this, bv); y = toNumber(*this, cv));                             \
         }                                                                                          \
         regs[A] = Value::number(EXPR);                                                             \
-        break;                                                                                     \
+        DISPATCH();                                                                                \
     }
 #define FLOW_NUM_BINOP(OPNAME, OPK, EXPR)                                                          \
     FLOW_NUM_BINOP_CASE(OPNAME, regs[bytecode::insnC(i)], EXPR)                                    \
@@ -680,15 +709,15 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     FLOW_NUM_BINOP(Mod, ModK, jsMod(x, y))
 #undef FLOW_NUM_BINOP
 #undef FLOW_NUM_BINOP_CASE
-                case Op::Pow: {
-                    Value bv = regs[bytecode::insnB(i)], cv = regs[bytecode::insnC(i)];
-                    double x, y;
-                    PROTECT(x = toNumber(*this, bv); y = toNumber(*this, cv));
-                    regs[A] = Value::number(jsPow(x, y));
-                    break;
-                }
+                    CASE(Pow) : {
+                        Value bv = regs[bytecode::insnB(i)], cv = regs[bytecode::insnC(i)];
+                        double x, y;
+                        PROTECT(x = toNumber(*this, bv); y = toNumber(*this, cv));
+                        regs[A] = Value::number(jsPow(x, y));
+                        DISPATCH();
+                    }
 #define FLOW_INT_BINOP(OPNAME, EXPR)                                                               \
-    case Op::OPNAME: {                                                                             \
+    CASE(OPNAME) : {                                                                               \
         Value bv = regs[bytecode::insnB(i)], cv = regs[bytecode::insnC(i)];                        \
         double x, y;                                                                               \
         if (bv.isNumber() && cv.isNumber()) {                                                      \
@@ -702,7 +731,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
         (void)l;                                                                                   \
         (void)s;                                                                                   \
         regs[A] = Value::number(EXPR);                                                             \
-        break;                                                                                     \
+        DISPATCH();                                                                                \
     }
                     FLOW_INT_BINOP(BitAnd, double(l & toInt32(y)))
                     FLOW_INT_BINOP(BitOr, double(l | toInt32(y)))
@@ -711,165 +740,162 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     FLOW_INT_BINOP(Shr, double(l >> s))
                     FLOW_INT_BINOP(UShr, double(toUint32(x) >> s))
 #undef FLOW_INT_BINOP
-                case Op::Inc: {
-                    Value b = regs[bytecode::insnB(i)];
-                    double x;
-                    if (b.isNumber())
-                        x = b.asNumber();
-                    else
-                        PROTECT(x = toNumber(*this, b));
-                    regs[A] = Value::number(x + 1);
-                    break;
-                }
-                case Op::Dec: {
-                    Value b = regs[bytecode::insnB(i)];
-                    double x;
-                    if (b.isNumber())
-                        x = b.asNumber();
-                    else
-                        PROTECT(x = toNumber(*this, b));
-                    regs[A] = Value::number(x - 1);
-                    break;
-                }
-                case Op::Neg:
-                case Op::Plus:
-                case Op::BitNot: {
-                    Value b = regs[bytecode::insnB(i)];
-                    double x;
-                    if (b.isNumber())
-                        x = b.asNumber();
-                    else
-                        PROTECT(x = toNumber(*this, b));
-                    switch (bytecode::insnOp(i)) {
-                    case Op::Neg:
-                        x = -x;
-                        break;
-                    case Op::BitNot:
-                        x = double(~toInt32(x));
-                        break;
-                    default:
-                        break;
+                    CASE(Inc) : {
+                        Value b = regs[bytecode::insnB(i)];
+                        double x;
+                        if (b.isNumber())
+                            x = b.asNumber();
+                        else
+                            PROTECT(x = toNumber(*this, b));
+                        regs[A] = Value::number(x + 1);
+                        DISPATCH();
                     }
-                    regs[A] = Value::number(x);
-                    break;
-                }
-                case Op::Not:
-                    regs[A] = Value::boolean(!truthy(regs[bytecode::insnB(i)]));
-                    break;
-                case Op::TypeOf:
-                    regs[A] = Value::object(typeOf(*this, regs[bytecode::insnB(i)]));
-                    break;
-                case Op::Eq:
-                case Op::Ne: {
-                    Value b = regs[bytecode::insnB(i)], c = regs[bytecode::insnC(i)];
-                    bool r;
-                    PROTECT(r = looseEquals(*this, b, c));
-                    regs[A] = Value::boolean(r == (bytecode::insnOp(i) == Op::Eq));
-                    break;
-                }
-                case Op::StrictEq:
-                    regs[A] = Value::boolean(
-                        strictEquals(regs[bytecode::insnB(i)], regs[bytecode::insnC(i)]));
-                    break;
-                case Op::StrictNe:
-                    regs[A] = Value::boolean(
-                        !strictEquals(regs[bytecode::insnB(i)], regs[bytecode::insnC(i)]));
-                    break;
-                case Op::Lt:
-                case Op::Le:
-                case Op::Gt:
-                case Op::Ge: {
-                    Value b = regs[bytecode::insnB(i)], c = regs[bytecode::insnC(i)];
-                    Op op = bytecode::insnOp(i);
-                    bool r;
-                    if (b.isNumber() && c.isNumber()) {
-                        double x = b.asNumber(), y = c.asNumber();
-                        r = op == Op::Lt   ? x < y
-                            : op == Op::Le ? x <= y
-                            : op == Op::Gt ? x > y
-                                           : x >= y;
-                    } else {
-                        bool swap = op == Op::Le || op == Op::Gt;
-                        int t;
-                        PROTECT(t = swap ? opLess(*this, c, b, false) : opLess(*this, b, c, true));
-                        r = (op == Op::Lt || op == Op::Gt) ? t == 1 : t == 0;
+                    CASE(Dec) : {
+                        Value b = regs[bytecode::insnB(i)];
+                        double x;
+                        if (b.isNumber())
+                            x = b.asNumber();
+                        else
+                            PROTECT(x = toNumber(*this, b));
+                        regs[A] = Value::number(x - 1);
+                        DISPATCH();
                     }
-                    regs[A] = Value::boolean(r);
-                    break;
-                }
-                case Op::In: {
-                    bool r;
-                    PROTECT(r = opIn(*this, regs[bytecode::insnB(i)], regs[bytecode::insnC(i)]));
-                    regs[A] = Value::boolean(r);
-                    break;
-                }
-                case Op::InstanceOf: {
-                    bool r;
-                    PROTECT(r = opInstanceOf(*this, regs[bytecode::insnB(i)],
-                                             regs[bytecode::insnC(i)]));
-                    regs[A] = Value::boolean(r);
-                    break;
-                }
-                case Op::Concat: {
-                    uint32_t first = frame->base + bytecode::insnB(i);
-                    uint32_t n = bytecode::insnC(i);
-                    std::string s;
-                    SAVEPC();
-                    for (uint32_t k = 0; k < n; ++k) {
-                        // Re-read through f->stack: a user toString may grow it.
-                        s += toStdString(*this, f->stack[first + k]);
-                        if (s.size() > maxStringBytes())
-                            throwError(ErrorKind::RangeError, "Invalid string length");
+                    CASE(Neg) : CASE(Plus) : CASE(BitNot) : {
+                        Value b = regs[bytecode::insnB(i)];
+                        double x;
+                        if (b.isNumber())
+                            x = b.asNumber();
+                        else
+                            PROTECT(x = toNumber(*this, b));
+                        switch (bytecode::insnOp(i)) {
+                        case Op::Neg:
+                            x = -x;
+                            break;
+                        case Op::BitNot:
+                            x = double(~toInt32(x));
+                            break;
+                        default:
+                            break;
+                        }
+                        regs[A] = Value::number(x);
+                        DISPATCH();
                     }
-                    RELOAD();
-                    String* str = newString(std::move(s));
-                    regs[A] = Value::object(str);
-                    break;
-                }
-
-                // ---- iteration
-                case Op::IterInit: {
-                    SAVEPC();
-                    Iterator* it =
-                        makeIterator(*this, regs[bytecode::insnB(i)], bytecode::insnC(i) == 1);
-                    regs[A] = Value::object(it);
-                    break;
-                }
-                case Op::IterNext: {
-                    uint32_t aux = code[pc++];
-                    if (!isType(regs[aux], ObjType::Iterator)) {
+                    CASE(Not) : regs[A] = Value::boolean(!truthy(regs[bytecode::insnB(i)]));
+                    DISPATCH();
+                    CASE(TypeOf) : regs[A] = Value::object(typeOf(*this, regs[bytecode::insnB(i)]));
+                    DISPATCH();
+                    CASE(Eq) : CASE(Ne) : {
+                        Value b = regs[bytecode::insnB(i)], c = regs[bytecode::insnC(i)];
+                        bool r;
+                        PROTECT(r = looseEquals(*this, b, c));
+                        regs[A] = Value::boolean(r == (bytecode::insnOp(i) == Op::Eq));
+                        DISPATCH();
+                    }
+                    CASE(StrictEq)
+                        : regs[A] = Value::boolean(
+                              strictEquals(regs[bytecode::insnB(i)], regs[bytecode::insnC(i)]));
+                    DISPATCH();
+                    CASE(StrictNe)
+                        : regs[A] = Value::boolean(
+                              !strictEquals(regs[bytecode::insnB(i)], regs[bytecode::insnC(i)]));
+                    DISPATCH();
+                    CASE(Lt) : CASE(Le) : CASE(Gt) : CASE(Ge) : {
+                        Value b = regs[bytecode::insnB(i)], c = regs[bytecode::insnC(i)];
+                        Op op = bytecode::insnOp(i);
+                        bool r;
+                        if (b.isNumber() && c.isNumber()) {
+                            double x = b.asNumber(), y = c.asNumber();
+                            r = op == Op::Lt   ? x < y
+                                : op == Op::Le ? x <= y
+                                : op == Op::Gt ? x > y
+                                               : x >= y;
+                        } else {
+                            bool swap = op == Op::Le || op == Op::Gt;
+                            int t;
+                            PROTECT(t = swap ? opLess(*this, c, b, false)
+                                             : opLess(*this, b, c, true));
+                            r = (op == Op::Lt || op == Op::Gt) ? t == 1 : t == 0;
+                        }
+                        regs[A] = Value::boolean(r);
+                        DISPATCH();
+                    }
+                    CASE(In) : {
+                        bool r;
+                        PROTECT(
+                            r = opIn(*this, regs[bytecode::insnB(i)], regs[bytecode::insnC(i)]));
+                        regs[A] = Value::boolean(r);
+                        DISPATCH();
+                    }
+                    CASE(InstanceOf) : {
+                        bool r;
+                        PROTECT(r = opInstanceOf(*this, regs[bytecode::insnB(i)],
+                                                 regs[bytecode::insnC(i)]));
+                        regs[A] = Value::boolean(r);
+                        DISPATCH();
+                    }
+                    CASE(Concat) : {
+                        uint32_t first = frame->base + bytecode::insnB(i);
+                        uint32_t n = bytecode::insnC(i);
+                        std::string s;
                         SAVEPC();
-                        throwError(ErrorKind::TypeError, "internal: IterNext without an iterator");
+                        for (uint32_t k = 0; k < n; ++k) {
+                            // Re-read through f->stack: a user toString may grow it.
+                            s += toStdString(*this, f->stack[first + k]);
+                            if (s.size() > maxStringBytes())
+                                throwError(ErrorKind::RangeError, "Invalid string length");
+                        }
+                        RELOAD();
+                        String* str = newString(std::move(s));
+                        regs[A] = Value::object(str);
+                        DISPATCH();
                     }
-                    SAVEPC();
-                    Value v;
-                    if (iterNext(*this, static_cast<Iterator*>(regs[aux].asObject()), &v))
-                        regs[A] = v;
-                    else
-                        pc += uint32_t(int32_t(bytecode::insnSD(i)));
-                    break;
-                }
-                case Op::IterRest: {
-                    SAVEPC();
-                    Value itv = regs[bytecode::insnB(i)];
-                    if (!isType(itv, ObjType::Iterator))
-                        throwError(ErrorKind::TypeError, "internal: IterRest without an iterator");
-                    Array* a = newArray();
-                    regs[A] = Value::object(a);
-                    Value v;
-                    while (iterNext(*this, static_cast<Iterator*>(itv.asObject()), &v))
-                        a->elems.push_back(v);
-                    break;
-                }
 
-                // ---- workflows
-                case Op::StartRun: {
-                    Value r;
-                    uint32_t c = bytecode::insnC(i);
-                    PROTECT(r = startRun(regs[bytecode::insnB(i)], regs[c], regs[c + 1]));
-                    regs[A] = r;
-                    break;
-                }
+                    // ---- iteration
+                    CASE(IterInit) : {
+                        SAVEPC();
+                        Iterator* it =
+                            makeIterator(*this, regs[bytecode::insnB(i)], bytecode::insnC(i) == 1);
+                        regs[A] = Value::object(it);
+                        DISPATCH();
+                    }
+                    CASE(IterNext) : {
+                        uint32_t aux = code[pc++];
+                        if (!isType(regs[aux], ObjType::Iterator)) {
+                            SAVEPC();
+                            throwError(ErrorKind::TypeError,
+                                       "internal: IterNext without an iterator");
+                        }
+                        SAVEPC();
+                        Value v;
+                        if (iterNext(*this, static_cast<Iterator*>(regs[aux].asObject()), &v))
+                            regs[A] = v;
+                        else
+                            pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                        DISPATCH();
+                    }
+                    CASE(IterRest) : {
+                        SAVEPC();
+                        Value itv = regs[bytecode::insnB(i)];
+                        if (!isType(itv, ObjType::Iterator))
+                            throwError(ErrorKind::TypeError,
+                                       "internal: IterRest without an iterator");
+                        Array* a = newArray();
+                        regs[A] = Value::object(a);
+                        Value v;
+                        while (iterNext(*this, static_cast<Iterator*>(itv.asObject()), &v))
+                            a->elems.push_back(v);
+                        DISPATCH();
+                    }
+
+                    // ---- workflows
+                    CASE(StartRun) : {
+                        Value r;
+                        uint32_t c = bytecode::insnC(i);
+                        PROTECT(r = startRun(regs[bytecode::insnB(i)], regs[c], regs[c + 1]));
+                        regs[A] = r;
+                        DISPATCH();
+                    }
+                L_default:
                 default:
                     SAVEPC();
                     throwError(ErrorKind::TypeError, "internal: invalid opcode");
@@ -914,7 +940,11 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
 #undef RELOAD
 #undef SAVEPC
 #undef PROTECT
+#undef CASE
+#undef DISPATCH
 #undef SWITCH_BACK_OR_RETURN
 }
+
+#pragma GCC diagnostic pop
 
 } // namespace flow::vm

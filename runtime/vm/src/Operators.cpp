@@ -18,6 +18,26 @@ std::string describe(Vm& vm, Value v) {
 
 Value opAdd(Vm& vm, Value a, Value b) {
     if (a.isNumber() && b.isNumber()) return Value::number(a.asNumber() + b.asNumber());
+    // String + string and string + number (string building, "ab" + i): no
+    // conversion can run user code, so skip the handle scope and, for a
+    // number, the intermediate String object. Numbers print as ASCII.
+    if (isString(a) && isString(b)) {
+        String* sa = asString(a);
+        String* sb = asString(b);
+        if (sb->data.empty()) return a;
+        if (sa->data.empty()) return b;
+        return Value::object(vm.concat(sa, sb));
+    }
+    if (isString(a) && b.isNumber()) {
+        String* sa = asString(a);
+        std::string n = numberToString(b.asNumber());
+        return Value::object(vm.concatAscii(sa, n, true));
+    }
+    if (a.isNumber() && isString(b)) {
+        String* sb = asString(b);
+        std::string n = numberToString(a.asNumber());
+        return Value::object(vm.concatAscii(sb, n, false));
+    }
     HandleScope hs(vm);
     Value pa = toPrimitive(vm, a, false);
     hs.add(pa);
