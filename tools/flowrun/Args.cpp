@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "Commands.h"
+#include "flow/engine/Engine.h"
 
 namespace flowrun {
 
@@ -75,6 +76,20 @@ bool readJsonArg(const std::string& spec, std::string* out, std::string* error) 
     ss << in.rdbuf();
     *out = ss.str();
     return true;
+}
+
+int guarded(const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const flow::engine::EngineError& e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
+        return e.exitCode;
+    } catch (const std::exception& e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
+        return kBadInput;
+    }
 }
 
 } // namespace flowrun

@@ -1,6 +1,7 @@
 #pragma once
 // Args.h — flowrun's small argument parser: `--name VALUE`, `--name=VALUE`,
 // boolean `--flag`, and positionals, with messages naming the subcommand.
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -34,5 +35,9 @@ std::string dbPath(const Args& a);
 
 // Reads `spec` as JSON text, or the file after '@'. False with *error set.
 bool readJsonArg(const std::string& spec, std::string* out, std::string* error);
+
+// Runs a command's body: an EngineError prints "flowrun: error: ..." and
+// gives its exit code; any other exception (the store's) gives kBadInput.
+int guarded(const std::function<int()>& body);
 
 } // namespace flowrun

@@ -46,17 +46,11 @@ int cmdSignal(int argc, char** argv) {
         return usageError("signal", "expected RUN_ID NAME [JSON]", kSignalUsage);
     std::string payload;
     if (!payloadArg(a, 2, &payload)) return kBadInput;
-    try {
+    return guarded([&] {
         flow::engine::Engine engine(options(a));
         engine.signal(a.positional[0], a.positional[1], payload);
         return kOk;
-    } catch (const flow::engine::EngineError& e) {
-        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
-        return e.exitCode;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
-        return kBadInput;
-    }
+    });
 }
 
 int cmdEmit(int argc, char** argv) {
@@ -67,22 +61,19 @@ int cmdEmit(int argc, char** argv) {
     if (a.positional[0].empty()) return usageError("emit", "the event type is empty", kEmitUsage);
     std::string payload;
     if (!payloadArg(a, 1, &payload)) return kBadInput;
-    try {
+    return guarded([&] {
         flow::engine::Engine engine(options(a));
         int64_t id = engine.store().appendEvent(a.positional[0], payload, engine.clock().nowMs());
         std::printf("%lld\n", (long long)id);
         return kOk;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
-        return kBadInput;
-    }
+    });
 }
 
 int cmdCancel(int argc, char** argv) {
     Args a = parseArgs(argc, argv, {"--db"}, {});
     if (!a.error.empty()) return usageError("cancel", a.error, kCancelUsage);
     if (a.positional.size() != 1) return usageError("cancel", "expected one run id", kCancelUsage);
-    try {
+    return guarded([&] {
         flow::engine::Engine engine(options(a));
         engine.cancel(a.positional[0]);
         // Nobody may be driving the run: drive it here until the
@@ -97,19 +88,13 @@ int cmdCancel(int argc, char** argv) {
                         e.what());
         }
         return kOk;
-    } catch (const flow::engine::EngineError& e) {
-        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
-        return e.exitCode;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
-        return kBadInput;
-    }
+    });
 }
 
 int cmdEvents(int argc, char** argv) {
     Args a = parseArgs(argc, argv, {"--db", "--type", "--since", "--limit"}, {"--unmatched", "--json"});
     if (!a.error.empty()) return usageError("events", a.error, kEventsUsage);
-    try {
+    return guarded([&] {
         flow::engine::Engine engine(options(a));
         std::vector<flow::store::EventRow> rows;
         int64_t limit = a.get("--limit") ? std::atoll(a.get("--limit")->c_str()) : 100;
@@ -137,10 +122,7 @@ int cmdEvents(int argc, char** argv) {
         }
         if (a.has("--json")) std::printf("%s\n", arr.dump(2).c_str());
         return kOk;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
-        return kBadInput;
-    }
+    });
 }
 
 } // namespace flowrun

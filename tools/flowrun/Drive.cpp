@@ -234,17 +234,7 @@ const std::set<std::string> kRunFlags = {"--hard-snapshot", "--gc-stress"};
 
 int driveAndReport(flow::engine::Engine& engine, const std::string& runId) {
     installStopHandler();
-    try {
-        return report(engine.drive(runId, &gStop));
-    } catch (const flow::engine::EngineError& e) {
-        std::fflush(stdout);
-        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
-        return e.exitCode;
-    } catch (const std::exception& e) {
-        std::fflush(stdout);
-        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
-        return kProgramFailed;
-    }
+    return guarded([&] { return report(engine.drive(runId, &gStop)); });
 }
 
 } // namespace
@@ -271,16 +261,10 @@ int cmdResume(int argc, char** argv) {
     Args a = parseArgs(argc, argv, {"--db", "--sync", "--max-tasks"}, kRunFlags);
     if (!a.error.empty()) return usageError("resume", a.error, kResumeUsage);
     if (a.positional.size() != 1) return usageError("resume", "expected one run id", kResumeUsage);
-    try {
+    return guarded([&] {
         flow::engine::Engine engine(engineOptions(a));
         return driveAndReport(engine, a.positional[0]);
-    } catch (const flow::engine::EngineError& e) {
-        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
-        return e.exitCode;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "flowrun: error: %s\n", e.what());
-        return kBadInput;
-    }
+    });
 }
 
 } // namespace flowrun

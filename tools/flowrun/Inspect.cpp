@@ -70,6 +70,15 @@ const char* const kListUsage =
     "flowrun list [--status S] [--workflow W] [--limit N] [--db PATH] [--json]";
 const char* const kHistoryUsage = "flowrun history RUN_ID [--db PATH] [--json]";
 
+// The run, or nullopt after "no run 'ID' in DB" on stderr.
+std::optional<flow::store::RunRow> findRun(Store& store, const std::string& id) {
+    auto run = store.getRun(id);
+    if (!run)
+        std::fprintf(stderr, "flowrun: error: no run '%s' in %s\n", id.c_str(),
+                     store.path().c_str());
+    return run;
+}
+
 int storeFailure(const std::exception& e) {
     std::fprintf(stderr, "flowrun: error: %s\n", e.what());
     return kBadInput;
@@ -111,12 +120,8 @@ int cmdStatus(int argc, char** argv) {
     if (a.positional.size() != 1) return usageError("status", "expected one run id", kStatusUsage);
     try {
         auto store = openStore(a);
-        auto run = store->getRun(a.positional[0]);
-        if (!run) {
-            std::fprintf(stderr, "flowrun: error: no run '%s' in %s\n", a.positional[0].c_str(),
-                         store->path().c_str());
-            return kBadInput;
-        }
+        auto run = findRun(*store, a.positional[0]);
+        if (!run) return kBadInput;
         int64_t now = flow::engine::SystemClock().nowMs();
         Json waiting = Json::parse(run->waiting.value_or("[]"), nullptr, false);
         if (a.has("--json")) {
@@ -208,12 +213,8 @@ int cmdHistory(int argc, char** argv) {
     if (a.positional.size() != 1) return usageError("history", "expected one run id", kHistoryUsage);
     try {
         auto store = openStore(a);
-        auto run = store->getRun(a.positional[0]);
-        if (!run) {
-            std::fprintf(stderr, "flowrun: error: no run '%s' in %s\n", a.positional[0].c_str(),
-                         store->path().c_str());
-            return kBadInput;
-        }
+        auto run = findRun(*store, a.positional[0]);
+        if (!run) return kBadInput;
         auto rows = store->history(run->id);
         if (a.has("--json")) {
             Json arr = Json::array();

@@ -88,6 +88,10 @@ void Vm::fiberDone(Fiber* f, bool threw, Value v) {
 // Labels as values are a GNU extension (see DISPATCH in execute).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
+// Keep one dispatch jump per handler: GCC's cross-jumping and GCSE would
+// merge the DISPATCH tails back into a single shared jump.
+#pragma GCC push_options
+#pragma GCC optimize("no-crossjumping", "no-gcse")
 void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
     struct Guard {
         Vm& vm;
@@ -291,6 +295,9 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     CASE(NewObject) : {
                         SAVEPC();
                         Object* o = newObject();
+                        // B is the literal's property count: one allocation
+                        // for the table instead of regrowing it per field.
+                        if (uint32_t hint = bytecode::insnB(i)) o->props.reserve(hint);
                         regs[A] = Value::object(o);
                         DISPATCH();
                     }
@@ -305,9 +312,22 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         Value obj = regs[bytecode::insnB(i)];
                         auto* key = static_cast<const String*>(K[aux].asObject());
                         if (obj.isObject() && obj.asObject()->type == ObjType::Object) {
+                            // Keys from literals are usually the very String of
+                            // this constant: an identity scan of a small object
+                            // finds them without hashing or comparing bytes. Keys
+                            // are unique per object, so a hit is the own property.
+                            auto& props = asObj(obj)->props;
+                            if (props.size() <= 8) {
+                                for (auto& p : props) {
+                                    if (p.key == key) {
+                                        regs[A] = p.value;
+                                        DISPATCH();
+                                    }
+                                }
+                            }
                             Value* v = lookup(asObj(obj), key->view(), key->hash);
                             regs[A] = v ? *v : Value::undefined();
-                            break;
+                            DISPATCH();
                         }
                         SAVEPC();
                         Value v = getNamed(obj, key);
@@ -320,7 +340,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         auto* key = static_cast<String*>(K[aux].asObject());
                         if (obj.isObject() && obj.asObject()->type == ObjType::Object) {
                             asObj(obj)->setOwn(key, regs[bytecode::insnB(i)]);
-                            break;
+                            DISPATCH();
                         }
                         PROTECT(setNamed(obj, key, regs[bytecode::insnB(i)]));
                         DISPATCH();
@@ -945,6 +965,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
 #undef SWITCH_BACK_OR_RETURN
 }
 
+#pragma GCC pop_options
 #pragma GCC diagnostic pop
 
 } // namespace flow::vm

@@ -29,14 +29,14 @@ Value opAdd(Vm& vm, Value a, Value b) {
         return Value::object(vm.concat(sa, sb));
     }
     if (isString(a) && b.isNumber()) {
-        String* sa = asString(a);
-        std::string n = numberToString(b.asNumber());
-        return Value::object(vm.concatAscii(sa, n, true));
+        std::string s = asString(a)->data;
+        s += numberToString(b.asNumber());
+        return Value::object(vm.newString(std::move(s)));
     }
     if (a.isNumber() && isString(b)) {
-        String* sb = asString(b);
-        std::string n = numberToString(a.asNumber());
-        return Value::object(vm.concatAscii(sb, n, false));
+        std::string s = numberToString(a.asNumber());
+        s += asString(b)->data;
+        return Value::object(vm.newString(std::move(s)));
     }
     HandleScope hs(vm);
     Value pa = toPrimitive(vm, a, false);
