@@ -134,7 +134,6 @@ Live& Engine::Impl::load(const std::string& runId) {
 // The op state of a restored run, from the snapshot's pending ops and the
 // rows its boundaries committed (attempts, timers, history).
 void Engine::Impl::rebuildOps(Live& l) {
-    auto attempts = store->attempts(l.id);
     auto timers = store->timers(l.id);
     std::map<uint64_t, int64_t> cursors;
     // Event waits keep their cursor in their history row: the history is read
@@ -160,8 +159,8 @@ void Engine::Impl::rebuildOps(Live& l) {
         switch (hop.kind) {
         case vm::OpKind::Task: {
             op.name = m.str(m.tasks[hop.index].name);
-            for (const auto& a : attempts) {
-                if (uint64_t(a.step) != id) continue;
+            // Only this step's attempts: resume must not read the whole history.
+            for (const auto& a : store->attempts(l.id, int64_t(id))) {
                 op.attempt = a.attempt;
                 op.attemptStartedAt = a.startedAt;
                 if (a.status == store::AttemptStatus::Error && a.errorName)

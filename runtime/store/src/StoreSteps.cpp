@@ -150,6 +150,18 @@ std::vector<AttemptRow> Store::attempts(std::string_view runId) {
     return out;
 }
 
+std::vector<AttemptRow> Store::attempts(std::string_view runId, int64_t step) {
+    Query q(*impl_,
+            "SELECT " FLOW_ATTEMPT_COLUMNS " FROM task_attempts WHERE run_id = ?1 AND step = ?2 "
+            "ORDER BY attempt",
+            "attempts", runId);
+    q.bind(1, runId).bind(2, step);
+    std::vector<AttemptRow> out;
+    while (q.next())
+        out.push_back(readAttempt(q));
+    return out;
+}
+
 std::vector<AttemptRow> Store::attemptsInFlight(std::string_view runId) {
     Query q(*impl_,
             "SELECT " FLOW_ATTEMPT_COLUMNS " FROM task_attempts "

@@ -27,6 +27,7 @@
 //  7. Flow-to-Flow calls never recurse in C++: Call pushes a frame and the
 //     loop continues in the callee. Only natives calling back into Flow
 //     (Vm::call) nest execute(); kMaxNativeReentry bounds that.
+#include <bit>
 #include <cmath>
 
 #include "Internal.h"
@@ -43,6 +44,12 @@ double jsPow(double x, double y) {
     if (y == 0) return 1;
     if ((x == 1 || x == -1) && std::isinf(y)) return NAN;
     return std::pow(x, y);
+}
+// A number Value from the result of + - * / on numbers, without the NaN
+// canonicalization of Value::number: hardware arithmetic on canonical NaNs
+// only yields 0x7FF8... or 0xFFF8..., both below the tag space (Value.h).
+inline Value arith(double d) {
+    return Value::fromBits(std::bit_cast<uint64_t>(d));
 }
 // The integral value of d when d is an int32 (false for NaN, fractions and
 // anything out of range, so the cast below is always defined).
@@ -352,7 +359,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                             auto& e = asArray(obj)->elems;
                             if (d >= 0 && d < double(e.size()) && double(uint32_t(d)) == d) {
                                 regs[A] = e[uint32_t(d)];
-                                break;
+                                DISPATCH();
                             }
                         }
                         Value v;
@@ -368,7 +375,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                             auto& e = asArray(obj)->elems;
                             if (d >= 0 && d < double(e.size()) && double(uint32_t(d)) == d) {
                                 e[uint32_t(d)] = v;
-                                break;
+                                DISPATCH();
                             }
                         }
                         PROTECT(set(obj, key, v));
@@ -687,8 +694,8 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     CASE(Add) : {
                         Value b = regs[bytecode::insnB(i)], c = regs[bytecode::insnC(i)];
                         if (b.isNumber() && c.isNumber()) {
-                            regs[A] = Value::number(b.asNumber() + c.asNumber());
-                            break;
+                            regs[A] = arith(b.asNumber() + c.asNumber());
+                            DISPATCH();
                         }
                         Value r;
                         PROTECT(r = opAdd(*this, b, c));
@@ -698,15 +705,18 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     CASE(AddK) : {
                         Value b = regs[bytecode::insnB(i)], c = K[bytecode::insnC(i)];
                         if (b.isNumber()) {
-                            regs[A] = Value::number(b.asNumber() + c.asNumber());
-                            break;
+                            regs[A] = arith(b.asNumber() + c.asNumber());
+                            DISPATCH();
                         }
                         Value r;
                         PROTECT(r = opAdd(*this, b, c));
                         regs[A] = r;
                         DISPATCH();
                     }
-#define FLOW_NUM_BINOP_CASE(OPNAME, CV, EXPR)                                                      \
+// MK makes the Value of a fast-path result (arith when the operation cannot
+// produce a non-canonical NaN from canonical inputs); the slow path's operands
+// come from conversions, so its result is always canonicalized.
+#define FLOW_NUM_BINOP_CASE(OPNAME, CV, EXPR, MK)                                                  \
     CASE(OPNAME) : {                                                                               \
         Value bv = regs[bytecode::insnB(i)];                                                       \
         Value cv = CV;                                                                             \
@@ -714,19 +724,20 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
         if (bv.isNumber() && cv.isNumber()) {                                                      \
             x = bv.asNumber();                                                                     \
             y = cv.asNumber();                                                                     \
-        } else {                                                                                   \
-            PROTECT(x = toNumber(*this, bv); y = toNumber(*this, cv));                             \
+            regs[A] = MK(EXPR);                                                                    \
+            DISPATCH();                                                                            \
         }                                                                                          \
+        PROTECT(x = toNumber(*this, bv); y = toNumber(*this, cv));                                 \
         regs[A] = Value::number(EXPR);                                                             \
         DISPATCH();                                                                                \
     }
-#define FLOW_NUM_BINOP(OPNAME, OPK, EXPR)                                                          \
-    FLOW_NUM_BINOP_CASE(OPNAME, regs[bytecode::insnC(i)], EXPR)                                    \
-    FLOW_NUM_BINOP_CASE(OPK, K[bytecode::insnC(i)], EXPR)
-                    FLOW_NUM_BINOP(Sub, SubK, x - y)
-                    FLOW_NUM_BINOP(Mul, MulK, x * y)
-                    FLOW_NUM_BINOP(Div, DivK, x / y)
-                    FLOW_NUM_BINOP(Mod, ModK, jsMod(x, y))
+#define FLOW_NUM_BINOP(OPNAME, OPK, EXPR, MK)                                                      \
+    FLOW_NUM_BINOP_CASE(OPNAME, regs[bytecode::insnC(i)], EXPR, MK)                                \
+    FLOW_NUM_BINOP_CASE(OPK, K[bytecode::insnC(i)], EXPR, MK)
+                    FLOW_NUM_BINOP(Sub, SubK, x - y, arith)
+                    FLOW_NUM_BINOP(Mul, MulK, x * y, arith)
+                    FLOW_NUM_BINOP(Div, DivK, x / y, arith)
+                    FLOW_NUM_BINOP(Mod, ModK, jsMod(x, y), Value::number)
 #undef FLOW_NUM_BINOP
 #undef FLOW_NUM_BINOP_CASE
                     CASE(Pow) : {
@@ -763,20 +774,22 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     CASE(Inc) : {
                         Value b = regs[bytecode::insnB(i)];
                         double x;
-                        if (b.isNumber())
-                            x = b.asNumber();
-                        else
-                            PROTECT(x = toNumber(*this, b));
+                        if (b.isNumber()) {
+                            regs[A] = arith(b.asNumber() + 1);
+                            DISPATCH();
+                        }
+                        PROTECT(x = toNumber(*this, b));
                         regs[A] = Value::number(x + 1);
                         DISPATCH();
                     }
                     CASE(Dec) : {
                         Value b = regs[bytecode::insnB(i)];
                         double x;
-                        if (b.isNumber())
-                            x = b.asNumber();
-                        else
-                            PROTECT(x = toNumber(*this, b));
+                        if (b.isNumber()) {
+                            regs[A] = arith(b.asNumber() - 1);
+                            DISPATCH();
+                        }
+                        PROTECT(x = toNumber(*this, b));
                         regs[A] = Value::number(x - 1);
                         DISPATCH();
                     }

@@ -20,7 +20,9 @@ Value opAdd(Vm& vm, Value a, Value b) {
     if (a.isNumber() && b.isNumber()) return Value::number(a.asNumber() + b.asNumber());
     // String + string and string + number (string building, "ab" + i): no
     // conversion can run user code, so skip the handle scope and, for a
-    // number, the intermediate String object. Numbers print as ASCII.
+    // number next to a short string, the intermediate String object
+    // (newString rescans its bytes: worth it only when they are few; a long
+    // string goes through concat, which does not rescan).
     if (isString(a) && isString(b)) {
         String* sa = asString(a);
         String* sb = asString(b);
@@ -28,12 +30,12 @@ Value opAdd(Vm& vm, Value a, Value b) {
         if (sa->data.empty()) return b;
         return Value::object(vm.concat(sa, sb));
     }
-    if (isString(a) && b.isNumber()) {
+    if (isString(a) && b.isNumber() && asString(a)->data.size() <= 64) {
         std::string s = asString(a)->data;
         s += numberToString(b.asNumber());
         return Value::object(vm.newString(std::move(s)));
     }
-    if (a.isNumber() && isString(b)) {
+    if (a.isNumber() && isString(b) && asString(b)->data.size() <= 64) {
         std::string s = numberToString(a.asNumber());
         s += asString(b)->data;
         return Value::object(vm.newString(std::move(s)));

@@ -163,6 +163,8 @@ public:
     // ---- task attempts, keyed by (runId, step, attempt)
     void putAttempt(const AttemptRow& attempt);                       // insert or replace
     std::vector<AttemptRow> attempts(std::string_view runId);         // by step, attempt
+    // The attempts of one step (a key prefix: cheap at any history length).
+    std::vector<AttemptRow> attempts(std::string_view runId, int64_t step);
     std::vector<AttemptRow> attemptsInFlight(std::string_view runId); // status running
 
     // ---- signals
