@@ -239,16 +239,20 @@ def bad_databases(flowrun):
         con.close()
         env.env.pop("FLOW_BUSY_TIMEOUT_MS")
 
-        # A corrupt snapshot row: resume refuses with a clear message, exit 1,
-        # and the row is left as it was (nothing half-written).
-        con = sqlite3.connect(db, isolation_level=None)
-        con.execute("UPDATE snapshots SET bytes = X'464C4F57534E41500000' WHERE run_id = ?", (run_id,))
-        con.close()
-        p = env.run("resume", run_id, check_rc=False)
-        check(p.returncode == 1 and "snapshot" in p.stderr and run_id in p.stderr,
-              "corrupt snapshot: exit %d, stderr %r" % (p.returncode, p.stderr))
-        check(json.loads(env.run("status", run_id, "--json").stdout)["status"] == "waiting",
-              "corrupt snapshot: the run's status changed")
+        # A corrupt snapshot row — its bytes replaced by random bytes of the same
+        # size (the snapshot's checksum catches it), then by a short blob (the
+        # store's size check catches it): resume refuses with a clear message,
+        # exit 1, and the run is left as it was (nothing half-written).
+        for sql in ("UPDATE snapshots SET bytes = randomblob(size) WHERE run_id = ?",
+                    "UPDATE snapshots SET bytes = X'464C4F57534E41500000' WHERE run_id = ?"):
+            con = sqlite3.connect(db, isolation_level=None)
+            con.execute(sql, (run_id,))
+            con.close()
+            p = env.run("resume", run_id, check_rc=False)
+            check(p.returncode == 1 and "snapshot" in p.stderr and run_id in p.stderr,
+                  "corrupt snapshot: exit %d, stderr %r" % (p.returncode, p.stderr))
+            check(json.loads(env.run("status", run_id, "--json").stdout)["status"] == "waiting",
+                  "corrupt snapshot: the run's status changed")
 
         # A newer schema.
         con = sqlite3.connect(db, isolation_level=None)

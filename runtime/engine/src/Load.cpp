@@ -111,7 +111,15 @@ Live& Engine::Impl::load(const std::string& runId) {
     l->leased = true;
     l->mod = module(row->moduleHash);
     l->vm = makeVm(*l->mod);
-    auto snap = store->getSnapshot(runId);
+    std::optional<store::Snapshot> snap;
+    try {
+        snap = store->getSnapshot(runId);
+    } catch (const store::StoreError& e) {
+        store->releaseLease(runId, opts.owner);
+        throw EngineError("run '" + runId + "' cannot be resumed: its snapshot row is damaged (" +
+                              e.what() + ")",
+                          1);
+    }
     if (!snap) {
         l->fresh = true;
     } else {
