@@ -6,6 +6,8 @@
 // (each traces its register stack, frames and resumer) and the host fiber.
 // Suspended fibers are reachable through the promise reactions that will
 // resume them; a fiber waiting on a promise nobody can settle is garbage.
+#include <algorithm>
+
 #include "flow/vm/Vm.h"
 
 namespace flow::vm {
@@ -103,7 +105,10 @@ void Vm::collectGarbage() {
     // 100k): amortized O(1) per allocation.
     gcThreshold_ = live < 100000 ? 100000 : live;
     bytesSinceGc_ = 0;
-    gcByteThreshold_ = liveBytes < (size_t(64) << 20) ? size_t(64) << 20 : liveBytes;
+    // String bytes: collect once as much again as is live has been allocated
+    // (at least 4 MB). Dead strings piling up to a fixed 64 MB made string
+    // building spend half its time in malloc/free of cold memory.
+    gcByteThreshold_ = std::max(size_t(4) << 20, 2 * liveBytes);
     collecting_ = false;
 }
 

@@ -167,6 +167,9 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
 #define CASE(N) L_##N : case Op::N
     // The verifier rejects unknown opcodes; the bound check keeps a corrupt
     // module from jumping through garbage (a predictable branch).
+    // NEVER use DISPATCH in a handler whose scope holds a local with a
+    // destructor (std::string, std::vector, guards): the computed goto skips
+    // it (a leak, or a dangling root range). Use `break` there.
 #define DISPATCH()                                                                                 \
     do {                                                                                           \
         insnPc = pc;                                                                               \
@@ -549,7 +552,9 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                             PROTECT(r = call(callee, thisValue, args));
                         }
                         regs[A] = r;
-                        DISPATCH();
+                        // `break`, not DISPATCH: a computed goto leaves the
+                        // scope without running destructors (args, pop).
+                        break;
                     }
                     CASE(Return) : CASE(ReturnUndef) : {
                         Value v = bytecode::insnOp(i) == Op::Return ? regs[A] : Value::undefined();
@@ -880,7 +885,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         RELOAD();
                         String* str = newString(std::move(s));
                         regs[A] = Value::object(str);
-                        DISPATCH();
+                        break; // not DISPATCH: `s` must be destroyed
                     }
 
                     // ---- iteration

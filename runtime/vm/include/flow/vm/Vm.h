@@ -364,7 +364,7 @@ private:
     size_t allocCount_ = 0, liveCount_ = 0, sinceGc_ = 0, gcThreshold_ = 100000;
     // Bytes of string payload allocated since the last collection: big
     // strings trigger a collection long before the object count does.
-    size_t bytesSinceGc_ = 0, gcByteThreshold_ = size_t(64) << 20;
+    size_t bytesSinceGc_ = 0, gcByteThreshold_ = size_t(4) << 20;
     bool collecting_ = false;
 };
 
