@@ -212,8 +212,14 @@ Value Vm::startRun(Value workflow, Value args, Value options) {
     hs.add(Value::object(result));
     Object* handle = newObject();
     hs.add(Value::object(handle));
-    handle->setOwn(intern("runId"), Value::object(newString(childId)));
-    handle->setOwn(intern("result"), Value::object(result));
+    // Each allocation may collect: the keys are interned (kept forever) and
+    // the id string is rooted before the next allocation.
+    String* runIdKey = intern("runId");
+    String* resultKey = intern("result");
+    String* id = newString(childId);
+    hs.add(Value::object(id));
+    handle->setOwn(runIdKey, Value::object(id));
+    handle->setOwn(resultKey, Value::object(result));
     return Value::object(handle);
 }
 
