@@ -11,7 +11,7 @@
 // bounded (it measures nothing); the firing phase uses synchronous=FULL.
 // Reference measured in the same run: the disk's fsync rate.
 //
-//   flow_timers_bench [--runs N] [--window-ms W] [--dir D]
+//   flow_timers_bench [--runs N] [--window-ms W] [--dir PARENT]
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -97,9 +97,16 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (dir.empty()) {
-        char tmpl[] = "/tmp/flow-timers-XXXXXX";
-        dir = mkdtemp(tmpl) ? tmpl : "/tmp";
+    // --dir is the PARENT: the bench works in (and finally removes) a fresh
+    // directory of its own inside it, never the directory it was given.
+    {
+        std::string tmpl = (dir.empty() ? std::string("/tmp") : dir) + "/flow-timers-XXXXXX";
+        if (!mkdtemp(tmpl.data())) {
+            std::fprintf(stderr, "flow_timers_bench: cannot create a directory in %s\n",
+                         dir.empty() ? "/tmp" : dir.c_str());
+            return 2;
+        }
+        dir = tmpl;
     }
     std::string db = dir + "/timers.db";
     double fsyncs = fsyncRate(dir);

@@ -49,6 +49,18 @@ tasks::TaskResult runBuiltinTask(const std::string& name, const Json& args) {
     return r;
 }
 
+// The task_attempts row of op's current attempt.
+store::AttemptRow attemptRow(const Live& l, const OpState& op, store::AttemptStatus status) {
+    store::AttemptRow a;
+    a.runId = l.id;
+    a.step = int64_t(op.step);
+    a.attempt = op.attempt;
+    a.task = op.name;
+    a.status = status;
+    a.startedAt = op.attemptStartedAt;
+    return a;
+}
+
 // Keeps history details readable: long payloads are cut (to a string).
 Json capped(const std::string& json, size_t cap = 4096) {
     if (json.size() <= cap) {
@@ -191,14 +203,7 @@ void Engine::Impl::startAttempt(Live& l, OpState& op) {
     ++op.attempt;
     op.attemptStartedAt = now();
     op.due.reset();
-    store::AttemptRow a;
-    a.runId = l.id;
-    a.step = int64_t(op.step);
-    a.attempt = op.attempt;
-    a.task = op.name;
-    a.status = store::AttemptStatus::Running;
-    a.startedAt = op.attemptStartedAt;
-    store->putAttempt(a);
+    store->putAttempt(attemptRow(l, op, store::AttemptStatus::Running));
     history(l, "task.started", op.step, op.name, {{"attempt", op.attempt}}, op);
     l.toDispatch.push_back(op.step);
 }
@@ -315,13 +320,7 @@ void Engine::Impl::cleanupOp(Live& l, OpState& op) {
     if (op.kind == vm::OpKind::Task && op.inFlight) {
         l.toKill.push_back(op.execId);
         op.inFlight = false;
-        store::AttemptRow a;
-        a.runId = l.id;
-        a.step = int64_t(op.step);
-        a.attempt = op.attempt;
-        a.task = op.name;
-        a.status = store::AttemptStatus::Cancelled;
-        a.startedAt = op.attemptStartedAt;
+        store::AttemptRow a = attemptRow(l, op, store::AttemptStatus::Cancelled);
         a.finishedAt = now();
         store->putAttempt(a);
     }
@@ -351,13 +350,8 @@ void Engine::Impl::apply(Live& l, Arrival& a) {
     case Arrival::Kind::TaskResult: {
         const tasks::TaskResult& r = a.task;
         op.inFlight = false;
-        store::AttemptRow row;
-        row.runId = l.id;
-        row.step = int64_t(op.step);
-        row.attempt = op.attempt;
-        row.task = op.name;
-        row.status = r.ok ? store::AttemptStatus::Ok : store::AttemptStatus::Error;
-        row.startedAt = op.attemptStartedAt;
+        store::AttemptRow row =
+            attemptRow(l, op, r.ok ? store::AttemptStatus::Ok : store::AttemptStatus::Error);
         row.finishedAt = t;
         if (r.ok) row.result = r.resultJson;
         if (!r.ok) {
