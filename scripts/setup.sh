@@ -5,7 +5,7 @@
 #
 #   ./scripts/setup.sh deps               install missing packages (apt-get)
 #   ./scripts/setup.sh build [--sanitize] configure + build (build/ or build-asan/)
-#   ./scripts/setup.sh sample             deps + build + run samples/basics, compile samples/hello
+#   ./scripts/setup.sh sample             deps + build + run samples/basics, run and test samples/hello
 #   ./scripts/setup.sh test [--quick]     deps + build + ctest; then (unless --quick)
 #                                         the same under ASan+UBSan; prints
 #                                         "N passed, N failed" for both runs together
@@ -122,6 +122,8 @@ cmd_sample() {
     "$flowrun" signal "$run" approve '{"approved": false}'
     "$flowrun" resume "$run"
     "$flowrun" history "$run"
+    say "testing samples/hello in virtual time (flowrun test; an hour-long wait takes milliseconds)"
+    "$flowrun" test samples/hello
 }
 
 # Runs ctest in DIR; adds its counts to PASSED/FAILED.

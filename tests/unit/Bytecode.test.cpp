@@ -128,7 +128,8 @@ TEST_CASE("bytecode is stable: opcode numbers, tags and versions are pinned") {
     CHECK(unsigned(Op::Return) == 35);
     CHECK(unsigned(Op::JumpBack) == 40);
     CHECK(opInfo(Op::StartRun).name == "StartRun");
-    CHECK(kBuiltinCount == 35);
+    CHECK(kBuiltinCount == 36);
+    CHECK(unsigned(Builtin::emitted) == 35);
     CHECK(unsigned(Builtin::clock) == 34);
     CHECK(unsigned(Builtin::sleep) == 22);
     CHECK(uint32_t(Section::Strings) == 1);
@@ -140,9 +141,9 @@ TEST_CASE("bytecode is stable: opcode numbers, tags and versions are pinned") {
     CHECK(uint32_t(Section::Triggers) == 7);
     CHECK(uint32_t(Section::Tests) == 8);
     CHECK(uint32_t(Section::Inits) == 9);
-    CHECK(kFormatVersion == 1);
+    CHECK(kFormatVersion == 2);
     CHECK(kFormatVersionMin == 1);
-    CHECK(kFormatVersionMax == 1);
+    CHECK(kFormatVersionMax == 2);
     CHECK(kHeaderSize == 56);
     CHECK(std::memcmp(kMagic, "FLOWBC\0\x1a", 8) == 0);
 }
@@ -290,7 +291,7 @@ TEST_CASE("reader: header checks") {
         putU32(b, 8, 7);
         LoadResult r = readModule(b);
         CHECK(r.error.check == "header.version");
-        CHECK(r.error.message == "format v7; this build reads v1..v1");
+        CHECK(r.error.message == "format v7; this build reads v1..v2");
         CHECK(r.error.offset == 8);
         CHECK(peekFormatVersion(b) == 7u);
         putU32(b, 8, 0);
@@ -323,7 +324,7 @@ TEST_CASE("reader: header checks") {
         CHECK(checkOf(b) == "header.payload-size");
     }
     SUBCASE("peekFormatVersion") {
-        CHECK(peekFormatVersion(good) == 1u);
+        CHECK(peekFormatVersion(good) == 2u);
         CHECK(!peekFormatVersion(std::vector<uint8_t>(good.begin(), good.begin() + 11)));
         std::vector<uint8_t> b = good;
         b[1] = 'X';
@@ -454,7 +455,7 @@ TEST_CASE("disassembler: stable text for the sample") {
         INFO(line);
         CHECK(text.find(line + "\n") != std::string::npos);
     };
-    CHECK(text.rfind("; flow bytecode v1\n; hash " + m.hashHex() + "\n", 0) == 0);
+    CHECK(text.rfind("; flow bytecode v2\n; hash " + m.hashHex() + "\n", 0) == 0);
     has("function #1 'main' [workflow] (async=1 params=1 rest=0 regs=8 upvals=0) "
         "sample.flow:2:1");
     has("  constants: k0=1000 k1=10 k2=\"result\" k3=2.5 k4=NaN "

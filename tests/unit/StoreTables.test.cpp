@@ -430,3 +430,29 @@ TEST_CASE("Store events: exactly-once emit, filters, consumers") {
         s->addConsumer({4242, "x", ConsumerKind::Trigger, std::nullopt, 1, std::nullopt}),
         StoreError);
 }
+
+TEST_CASE("Store: clearRuns empties every run table and restarts ids, keeping modules") {
+    TempDir t;
+    auto s = seeded(t.file());
+    s->appendHistory({"r1", 0, 100, "run.started", 0, "", std::nullopt, 1});
+    s->putTimer({"r1", 3, 5000, TimerKind::Sleep});
+    s->putSnapshot("r1", 1, std::vector<uint8_t>{1, 2}, 100);
+    s->addSignal("r2", "approve", "null", 10);
+    int64_t ev = s->appendEvent("order.placed", R"({"id":1})", 20);
+    CHECK(ev == 1);
+    CHECK(s->appendEvent("order.placed", "null", 21) == 2);
+
+    s->clearRuns();
+
+    CHECK_FALSE(s->getRun("r1"));
+    CHECK_FALSE(s->getRun("r2"));
+    CHECK(s->history("r1").empty());
+    CHECK_FALSE(s->nextTimerDue());
+    CHECK_FALSE(s->getSnapshot("r1"));
+    CHECK(s->lastEventId() == 0);
+    CHECK(s->getModule(kHash)); // modules stay: runs of the next test pin to them
+    // A new test sees a database as new: the same ids again.
+    s->createRun(makeRun("r1", 3000));
+    CHECK(s->addSignal("r1", "approve", "null", 30) == 1);
+    CHECK(s->appendEvent("order.placed", "null", 40) == 1);
+}

@@ -16,5 +16,7 @@ int cmdSignal(int argc, char** argv); // Control.cpp
 int cmdEmit(int argc, char** argv);   // Control.cpp
 int cmdCancel(int argc, char** argv); // Control.cpp
 int cmdEvents(int argc, char** argv); // Control.cpp
+int cmdTest(int argc, char** argv);   // Test.cpp
+int cmdReplay(int argc, char** argv); // Replay.cpp
 
 } // namespace flowrun

@@ -48,23 +48,23 @@ LoadOutcome loadFlowc(const std::string& path) {
     return {std::move(r.module), kOk};
 }
 
-LoadOutcome loadFlow(const std::string& path) {
+LoadOutcome loadFlow(const std::string& path, std::function<void(std::string_view)> sink) {
     using namespace flow::compiler;
     CompileOptions opts;
     opts.stdSource = [](const std::string& name) -> std::optional<std::string> {
         if (const auto* s = flow::stdlib::findStdSource(name)) return std::string(s->text);
         return std::nullopt;
     };
-    auto c = compileFile(path, opts);
+    auto c = compileFile(path, opts, std::move(sink));
     if (c->sources.fileCount() == 0) return {std::nullopt, kBadInput}; // unreadable (reported)
     if (!c->ok() || !c->module) return {std::nullopt, kProgramFailed};
     return {std::move(c->module), kOk};
 }
 } // namespace
 
-LoadOutcome loadProgram(const std::string& path) {
+LoadOutcome loadProgram(const std::string& path, std::function<void(std::string_view)> diagSink) {
     if (endsWith(path, ".flowc")) return loadFlowc(path);
-    return loadFlow(path);
+    return loadFlow(path, std::move(diagSink));
 }
 
 } // namespace flowrun

@@ -1,8 +1,10 @@
 #pragma once
 // Load.h — turns a .flow (compiled on the fly) or .flowc (read + verified)
 // into a Module, reporting every failure clearly on stderr.
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "flow/bytecode/Module.h"
 
@@ -13,6 +15,8 @@ struct LoadOutcome {
     int exitCode = 0; // when !module
 };
 
-LoadOutcome loadProgram(const std::string& path);
+// diagSink receives the compiler's rendered diagnostics (default: stderr).
+LoadOutcome loadProgram(const std::string& path,
+                        std::function<void(std::string_view)> diagSink = {});
 
 } // namespace flowrun

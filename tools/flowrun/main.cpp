@@ -29,6 +29,12 @@ void usage(FILE* out) {
         "  history RUN_ID [--json] the run's timeline\n"
         "  cancel RUN_ID           cancel a run (its finally blocks run)\n"
         "  events [--type T] [--since ID] [--unmatched] [--json]\n"
+        "  test PATH... [--filter PATTERN] [--seed N] [--shuffle-seeds N] [--junit FILE]\n"
+        "              [--jobs N] [--hard-snapshot] [--verbose]\n"
+        "              run the `test` blocks of .flow / .test.flow files in virtual time\n"
+        "  replay RUN_ID [--module FILE] [--json]\n"
+        "              re-execute a recorded run against a module and report the first\n"
+        "              divergence, or \"compatible\"\n"
         "\n"
         "exit status: 0 ok, 1 the program or run failed, 2 bad usage or input,\n"
         "             130 stopped by Ctrl-C (the run can be resumed)\n",
@@ -40,11 +46,12 @@ struct Command {
     int (*fn)(int, char**);
 };
 const Command kCommands[] = {
-    {"run", flowrun::cmdRun},         {"start", flowrun::cmdStart},
-    {"resume", flowrun::cmdResume},   {"signal", flowrun::cmdSignal},
-    {"emit", flowrun::cmdEmit},       {"status", flowrun::cmdStatus},
-    {"list", flowrun::cmdList},       {"history", flowrun::cmdHistory},
-    {"cancel", flowrun::cmdCancel},   {"events", flowrun::cmdEvents},
+    {"run", flowrun::cmdRun},       {"start", flowrun::cmdStart},
+    {"resume", flowrun::cmdResume}, {"signal", flowrun::cmdSignal},
+    {"emit", flowrun::cmdEmit},     {"status", flowrun::cmdStatus},
+    {"list", flowrun::cmdList},     {"history", flowrun::cmdHistory},
+    {"cancel", flowrun::cmdCancel}, {"events", flowrun::cmdEvents},
+    {"test", flowrun::cmdTest},     {"replay", flowrun::cmdReplay},
 };
 } // namespace
 

@@ -18,9 +18,7 @@ namespace flow::engine {
 using store::RunStatus;
 using store::TimerKind;
 
-namespace {
-std::string jsonError(const std::string& name, const std::string& message,
-                      const Json& extra = Json::object()) {
+std::string jsonError(const std::string& name, const std::string& message, const Json& extra) {
     Json e = extra.is_object() ? extra : Json::object();
     e["name"] = name;
     e["message"] = message;
@@ -40,7 +38,8 @@ tasks::TaskResult runBuiltinTask(const std::string& name, const Json& args) {
     } else {
         std::vector<std::string> vals;
         for (auto it = args.begin(); it != args.end(); ++it)
-            vals.push_back(it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
+            vals.push_back(it.value().is_string() ? it.value().get<std::string>()
+                                                  : it.value().dump());
         r.ok = false;
         r.errorName = name == "fail" && !vals.empty() && !vals[0].empty() ? vals[0] : "TaskFailed";
         r.errorMessage = name == "fail" ? (vals.size() > 1 ? vals[1] : "")
@@ -48,6 +47,8 @@ tasks::TaskResult runBuiltinTask(const std::string& name, const Json& args) {
     }
     return r;
 }
+
+namespace {
 
 // The task_attempts row of op's current attempt.
 store::AttemptRow attemptRow(const Live& l, const OpState& op, store::AttemptStatus status) {
@@ -71,12 +72,13 @@ Json capped(const std::string& json, size_t cap = 4096) {
 }
 } // namespace
 
-void Engine::Impl::history(Live& l, const std::string& kind, uint64_t step,
-                           const std::string& name, const Json& detail, int64_t line) {
+void Engine::Impl::history(Live& l, const std::string& kind, uint64_t step, const std::string& name,
+                           const Json& detail, int64_t line) {
     store::HistoryRow h;
     h.runId = l.id;
     h.at = now();
     h.kind = kind;
+    h.seq = l.row.seq + 1; // the run's rows are written only by its lease holder
     h.step = int64_t(step);
     h.name = name;
     if (!detail.is_null()) h.detail = detail.dump();
@@ -84,8 +86,8 @@ void Engine::Impl::history(Live& l, const std::string& kind, uint64_t step,
     l.row.seq = store->appendHistory(h);
 }
 
-void Engine::Impl::history(Live& l, const std::string& kind, uint64_t step,
-                           const std::string& name, Json detail, const OpState& op) {
+void Engine::Impl::history(Live& l, const std::string& kind, uint64_t step, const std::string& name,
+                           Json detail, const OpState& op) {
     if (!detail.is_object()) detail = Json::object();
     detail["where"] = op.where;
     history(l, kind, step, name, detail, op.line);
@@ -155,7 +157,7 @@ void Engine::Impl::runJobs(Live& l) {
     }
     while (l.vm->runOneJob()) {
         std::vector<uint8_t> blob = vm::takeSnapshot(*l.vm);
-        auto fresh = makeVm(*l.mod);
+        auto fresh = makeVm(l.mod);
         vm::restoreSnapshot(*fresh, blob);
         l.vm = std::move(fresh);
     }
@@ -167,9 +169,8 @@ void Engine::Impl::startFresh(Live& l) {
     v.setRunId(l.id);
     v.runContext().nowMs = now();
     int wf = workflowIndex(*l.mod, l.row.workflow);
-    Json detail = {{"workflow", l.row.workflow},
-                   {"input", capped(l.row.input)},
-                   {"module", l.mod->hash}};
+    Json detail = {
+        {"workflow", l.row.workflow}, {"input", capped(l.row.input)}, {"module", l.mod->hash}};
     if (l.row.parentRun) detail["parent"] = *l.row.parentRun;
     history(l, "run.started", 0, l.row.workflow, detail, 0);
     vm::Completion c = v.runInits();
@@ -225,8 +226,7 @@ bool Engine::Impl::schedule(Live& l, uint64_t id) {
     switch (hop->kind) {
     case vm::OpKind::Task: {
         op.name = m.str(m.tasks[hop->index].name);
-        history(l, "task.scheduled", id, op.name, {{"args", capped(op.req["args"].dump())}},
-                op);
+        history(l, "task.scheduled", id, op.name, {{"args", capped(op.req["args"].dump())}}, op);
         auto& stored = l.ops.emplace(id, std::move(op)).first->second;
         startAttempt(l, stored);
         return false;
@@ -274,8 +274,7 @@ bool Engine::Impl::schedule(Live& l, uint64_t id) {
         std::string type = op.req.value("type", "");
         std::string payload = op.req.contains("payload") ? op.req["payload"].dump() : "null";
         int64_t ev = store->appendEvent(type, payload, t, l.id, int64_t(id));
-        history(l, "event.emitted", id, type, {{"event", ev}, {"payload", capped(payload)}},
-                op);
+        history(l, "event.emitted", id, type, {{"event", ev}, {"payload", capped(payload)}}, op);
         l.vm->completeOp(id, true, std::to_string(ev));
         return true;
     }
@@ -289,8 +288,7 @@ bool Engine::Impl::schedule(Live& l, uint64_t id) {
             return true;
         }
         store->addSignal(target, name, payload, t);
-        history(l, "signal.sent", id, name, {{"run", target}, {"payload", capped(payload)}},
-                op);
+        history(l, "signal.sent", id, name, {{"run", target}, {"payload", capped(payload)}}, op);
         l.vm->completeOp(id, true, "null");
         return true;
     }
@@ -404,8 +402,7 @@ void Engine::Impl::apply(Live& l, Arrival& a) {
     case Arrival::Kind::WaitTimeout: {
         store->deleteTimer(l.id, int64_t(op.step), TimerKind::Timeout);
         bool isSignal = op.kind == vm::OpKind::Signal;
-        history(l, isSignal ? "signal.timeout" : "event.timeout", op.step, op.name, Json(),
-                op);
+        history(l, isSignal ? "signal.timeout" : "event.timeout", op.step, op.name, Json(), op);
         std::string what = isSignal ? "signal '" + op.name + "'" : "event '" + op.name + "'";
         completeOp(l, op.step, false, jsonError("Timeout", "no " + what + " within the timeout"));
         return;
@@ -520,8 +517,10 @@ Json Engine::Impl::waitingJson(Live& l) {
         if (op.kind == vm::OpKind::Task) {
             w["attempt"] = op.attempt;
             w["state"] = op.due ? "retry-backoff" : "running";
-            if (op.due) w["due"] = *op.due;
-            else w["startedAt"] = op.attemptStartedAt;
+            if (op.due)
+                w["due"] = *op.due;
+            else
+                w["startedAt"] = op.attemptStartedAt;
         }
         if (op.kind == vm::OpKind::Timer && op.due) w["due"] = *op.due;
         if (op.timeoutAt) w["timeoutAt"] = *op.timeoutAt;
@@ -537,11 +536,13 @@ void Engine::Impl::saveBoundary(Live& l) {
     l.row.status = RunStatus::Waiting;
     l.row.waiting = waitingJson(l).dump();
     l.row.updatedAt = now();
-    // Collect first: the snapshot then walks only live objects, and the heap
-    // stays proportional to the run's state rather than to its age.
-    l.vm->collectGarbage();
-    std::vector<uint8_t> blob = vm::takeSnapshot(*l.vm);
-    store->putSnapshot(l.id, l.row.seq, blob, l.row.updatedAt);
+    if (opts.boundarySnapshots) {
+        // Collect first: the snapshot then walks only live objects, and the
+        // heap stays proportional to the run's state rather than to its age.
+        l.vm->collectGarbage();
+        std::vector<uint8_t> blob = vm::takeSnapshot(*l.vm);
+        store->putSnapshot(l.id, l.row.seq, blob, l.row.updatedAt);
+    }
     store->updateRun(l.row);
 }
 
@@ -563,6 +564,8 @@ void Engine::Impl::step(Live& l) {
         finish(l, RunStatus::Failed, "",
                jsonError("Timeout", "the workflow did not finish within its timeout"));
     }
+    ++l.activations;
+    if (opts.arrivalSeed && l.arrivals.size() > 1) shuffleArrivals(l);
     std::vector<Arrival> arrivals;
     arrivals.swap(l.arrivals);
     for (auto& a : arrivals) {
@@ -602,6 +605,65 @@ void Engine::Impl::activate(const std::vector<Live*>& runs) {
         afterCommit(*l);
 }
 
+bool Engine::Impl::intercept(Live& l, OpState& op) {
+    const auto& m = l.mod->module;
+    AttemptInfo info;
+    info.runId = l.id;
+    info.step = op.step;
+    info.attempt = op.attempt;
+    info.task = op.name;
+    info.taskIndex = op.index;
+    info.argsJson = op.req.contains("args") ? op.req["args"].dump() : "{}";
+    info.timeoutMs = l.mod->taskOptions[op.index].timeoutMs;
+    (void)m;
+    std::optional<InterceptedAttempt> r = opts.interceptor->intercept(info);
+    if (!r) return false;
+    tasks::TaskResult res;
+    res.ok = r->ok;
+    res.resultJson = r->ok ? r->resultJson : "";
+    res.errorName = r->errorName;
+    res.errorMessage = r->errorMessage;
+    int64_t delay = std::max<int64_t>(0, r->delayMs);
+    // A mock slower than the task's timeout fails the attempt at the timeout,
+    // as the executor does with a real process.
+    if (info.timeoutMs > 0 && delay > info.timeoutMs) {
+        delay = info.timeoutMs;
+        res = {};
+        res.ok = false;
+        res.errorName = "Timeout";
+        res.errorMessage = "no result after " + std::to_string(info.timeoutMs) +
+                           " ms (the mock's delay is " + std::to_string(r->delayMs) + " ms)";
+    }
+    res.durationMs = delay;
+    op.inFlight = true;
+    if (delay == 0) {
+        Arrival a;
+        a.kind = Arrival::Kind::TaskResult;
+        a.step = op.step;
+        a.task = std::move(res);
+        l.arrivals.push_back(std::move(a));
+    } else {
+        op.mockDue = now() + delay;
+        op.mockResult = std::move(res);
+    }
+    return true;
+}
+
+// A Fisher-Yates shuffle seeded by (seed, run, activation): the same seed
+// gives the same order on every run of a test, another seed another order.
+void Engine::Impl::shuffleArrivals(Live& l) {
+    uint64_t x = opts.arrivalSeed * 0x9E3779B97F4A7C15ull ^ std::hash<std::string>{}(l.id) ^
+                 (l.activations * 0xBF58476D1CE4E5B9ull);
+    auto next = [&x] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return x;
+    };
+    for (size_t i = l.arrivals.size() - 1; i > 0; --i)
+        std::swap(l.arrivals[i], l.arrivals[next() % (i + 1)]);
+}
+
 void Engine::Impl::commitHook(bool after) {
     if (!after) ++commits;
     int64_t at = after ? pauseAfter : pauseBefore;
@@ -627,13 +689,15 @@ void Engine::Impl::afterCommit(Live& l) {
         OpState& op = it->second;
         const bytecode::TaskDecl& d = m.tasks[op.index];
         const TaskOptions& to = l.mod->taskOptions[op.index];
+        if (opts.interceptor && intercept(l, op)) continue;
         if (d.kind == bytecode::TaskKind::Builtin) {
             // In-process: the result is ready now, and like any task result
             // it is applied (and committed) at the next boundary.
             Arrival a;
             a.kind = Arrival::Kind::TaskResult;
             a.step = step;
-            a.task = runBuiltinTask(m.str(d.target), op.req.contains("args") ? op.req["args"] : Json::object());
+            a.task = runBuiltinTask(m.str(d.target),
+                                    op.req.contains("args") ? op.req["args"] : Json::object());
             op.inFlight = true;
             l.arrivals.push_back(std::move(a));
             continue;

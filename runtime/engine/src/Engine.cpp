@@ -41,7 +41,6 @@ std::string newRunId() {
     return out;
 }
 
-
 Engine::Engine(EngineOptions opts) : impl_(std::make_unique<Impl>()) {
     if (!opts.clock) opts.clock = std::make_shared<SystemClock>();
     if (opts.owner.empty()) {
@@ -54,14 +53,16 @@ Engine::Engine(EngineOptions opts) : impl_(std::make_unique<Impl>()) {
     so.path = impl_->opts.dbPath;
     so.synchronousNormal = impl_->opts.synchronousNormal;
     so.busyTimeoutMs = impl_->opts.busyTimeoutMs;
-    if (const char* b = std::getenv("FLOW_BUSY_TIMEOUT_MS"); b && *b) so.busyTimeoutMs = std::atoi(b);
+    if (const char* b = std::getenv("FLOW_BUSY_TIMEOUT_MS"); b && *b)
+        so.busyTimeoutMs = std::atoi(b);
     try {
         impl_->store = store::Store::open(so);
     } catch (const store::StoreError& e) {
         throw EngineError(e.what(), 2);
     }
     impl_->executor = std::make_unique<tasks::Executor>(impl_->opts.maxConcurrentTasks);
-    if (const char* b = std::getenv("FLOW_TEST_PAUSE_BEFORE_COMMIT")) impl_->pauseBefore = std::atoll(b);
+    if (const char* b = std::getenv("FLOW_TEST_PAUSE_BEFORE_COMMIT"))
+        impl_->pauseBefore = std::atoll(b);
     if (const char* a = std::getenv("FLOW_TEST_PAUSE_AT_COMMIT")) impl_->pauseAfter = std::atoll(a);
 }
 
@@ -118,18 +119,23 @@ std::string Engine::startRun(const StartRequest& req) {
                                               "is named 'main'; choose one with --workflow "
                                               "(available: " +
                                                   names + ")");
-        throw EngineError("unknown workflow '" + req.workflow + "'; " +
-                          (names.empty() ? "this module declares no workflow"
-                                         : "available: " + names));
+        throw EngineError(
+            "unknown workflow '" + req.workflow + "'; " +
+            (names.empty() ? "this module declares no workflow" : "available: " + names));
     }
     Json input = Json::parse(req.inputJson.empty() ? "null" : req.inputJson, nullptr, false);
     if (input.is_discarded()) throw EngineError("the input is not valid JSON");
+    Json args = Json::array({input});
+    if (!req.argsJson.empty()) {
+        args = Json::parse(req.argsJson, nullptr, false);
+        if (!args.is_array()) throw EngineError("the arguments are not a JSON array");
+    }
     store::RunRow row;
     row.id = req.runId.empty() ? newRunId() : req.runId;
     row.workflow = m->module.str(m->module.workflows[size_t(wf)].name);
     row.moduleHash = req.moduleHash;
     row.status = RunStatus::Running;
-    row.input = Json::array({input}).dump();
+    row.input = args.dump();
     row.parentRun = req.parentRun;
     row.triggerEvent = req.triggerEvent;
     row.createdAt = row.updatedAt = I.now();
@@ -139,7 +145,7 @@ std::string Engine::startRun(const StartRequest& req) {
     l->id = row.id;
     l->row = row;
     l->mod = m;
-    l->vm = I.makeVm(*m);
+    l->vm = I.makeVm(m);
     l->fresh = true;
     Live* lp = l.get();
     I.live[row.id] = std::move(l);
@@ -168,8 +174,9 @@ void Engine::signal(const std::string& runId, std::string_view name, std::string
     if (!row) throw EngineError("no run '" + runId + "'");
     if (isFinal(row->status))
         throw EngineError("run '" + runId + "' has already " +
-                          (row->status == RunStatus::Completed ? "completed" : "finished (" +
-                               std::string(store::name(row->status)) + ")"));
+                          (row->status == RunStatus::Completed
+                               ? "completed"
+                               : "finished (" + std::string(store::name(row->status)) + ")"));
     Json p = Json::parse(payload.empty() ? "null" : payload, nullptr, false);
     if (p.is_discarded()) throw EngineError("the signal payload is not valid JSON");
     impl_->store->addSignal(runId, name, p.dump(), impl_->now());

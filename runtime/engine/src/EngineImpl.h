@@ -49,6 +49,9 @@ struct OpState {
     std::optional<int64_t> timeoutAt;
     int64_t eventCursor = 0; // events with a larger id may satisfy the wait
     std::string childRun;
+    // flowrun test: a mocked attempt's outcome, due at mockDue (virtual time).
+    std::optional<int64_t> mockDue;
+    tasks::TaskResult mockResult;
 };
 
 // Something that happened for a run, applied at its next activation.
@@ -70,8 +73,9 @@ struct Live {
     std::unique_ptr<vm::Vm> vm;
     std::map<uint64_t, OpState> ops;
     std::vector<Arrival> arrivals;
-    bool fresh = false;     // the first activation starts the workflow
-    bool finished = false;  // completed / failed / cancelled (committed or about to be)
+    uint64_t activations = 0; // in this process (seeds the arrival shuffle)
+    bool fresh = false;       // the first activation starts the workflow
+    bool finished = false;    // completed / failed / cancelled (committed or about to be)
     bool cancelSeen = false;
     bool leased = false; // this process holds the run's lease
     std::optional<int64_t> workflowTimeoutAt;
@@ -106,16 +110,20 @@ struct Engine::Impl {
 
     // Load.cpp
     std::shared_ptr<LoadedModule> module(const std::string& hash);
-    std::unique_ptr<vm::Vm> makeVm(const LoadedModule& m);
+    std::unique_ptr<vm::Vm> makeVm(const std::shared_ptr<LoadedModule>& m);
+    // A VM with its own copy of the module (for a module not in the cache).
+    std::unique_ptr<vm::Vm> makeVm(const LoadedModule& m) {
+        return makeVm(std::make_shared<LoadedModule>(m));
+    }
     Live& load(const std::string& runId); // throws EngineError
     void rebuildOps(Live& l);
     int workflowIndex(const LoadedModule& m, const std::string& name); // -1: unknown
 
     // Loop.cpp
-    void poll(Live& l);                    // signals, events, children, cancel
-    void fireTimers(Live& l, int64_t t);   // due timers -> arrivals
+    void poll(Live& l);                  // signals, events, children, cancel
+    void fireTimers(Live& l, int64_t t); // due timers -> arrivals
     std::optional<int64_t> nextDue(Live& l);
-    void route(tasks::TaskResult r);       // a task result -> its run's arrivals
+    void route(tasks::TaskResult r); // a task result -> its run's arrivals
     // Drops an idle run from memory (its state is committed); false if busy.
     bool evict(Live& l);
 
@@ -143,6 +151,10 @@ struct Engine::Impl {
     void completeOp(Live& l, uint64_t step, bool ok, const std::string& json);
     void saveBoundary(Live& l);
     void afterCommit(Live& l);
+    // flowrun test: asks the interceptor about op's current attempt; true
+    // when a mock decided it (its result then arrives, possibly later).
+    bool intercept(Live& l, OpState& op);
+    void shuffleArrivals(Live& l);
     Json waitingJson(Live& l);
     std::string errorJson(vm::Vm& vm, vm::Value e);
 };
@@ -151,6 +163,12 @@ inline bool isFinal(store::RunStatus s) {
     return s == store::RunStatus::Completed || s == store::RunStatus::Failed ||
            s == store::RunStatus::Cancelled;
 }
+
+// The tasks performed in-process (docs/tasks.md): echo, noop, fail.
+tasks::TaskResult runBuiltinTask(const std::string& name, const Json& args);
+// {"name", "message", ...extra}: the error JSON Vm::completeOp takes.
+std::string jsonError(const std::string& name, const std::string& message,
+                      const Json& extra = Json::object());
 
 // The directory part of a path ("" -> ".").
 std::string dirName(const std::string& path);

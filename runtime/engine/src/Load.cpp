@@ -26,9 +26,8 @@ std::shared_ptr<LoadedModule> Engine::Impl::module(const std::string& hash) {
     if (!bytes) throw EngineError("module " + hash.substr(0, 12) + " is not in the database", 1);
     bytecode::LoadResult r = bytecode::readModule(*bytes);
     if (!r.ok())
-        throw EngineError("module " + hash.substr(0, 12) + " in the database is corrupt: " +
-                              r.error.str(),
-                          1);
+        throw EngineError(
+            "module " + hash.substr(0, 12) + " in the database is corrupt: " + r.error.str(), 1);
     auto m = std::make_shared<LoadedModule>();
     m->hash = hash;
     m->module = std::move(*r.module);
@@ -36,8 +35,8 @@ std::shared_ptr<LoadedModule> Engine::Impl::module(const std::string& hash) {
         try {
             m->taskOptions.push_back(parseTaskOptions(m->module.str(t.optionsJson)));
         } catch (const std::exception& e) {
-            throw EngineError("module " + hash.substr(0, 12) + ": task '" +
-                                  m->module.str(t.name) + "' has bad options: " + e.what(),
+            throw EngineError("module " + hash.substr(0, 12) + ": task '" + m->module.str(t.name) +
+                                  "' has bad options: " + e.what(),
                               1);
         }
     }
@@ -45,14 +44,15 @@ std::shared_ptr<LoadedModule> Engine::Impl::module(const std::string& hash) {
     return m;
 }
 
-std::unique_ptr<vm::Vm> Engine::Impl::makeVm(const LoadedModule& m) {
+std::unique_ptr<vm::Vm> Engine::Impl::makeVm(const std::shared_ptr<LoadedModule>& m) {
     vm::VmOptions vo;
     vo.gcStress = opts.gcStress;
     vo.out = opts.out;
     vo.err = opts.err;
     vo.yieldAtBackEdges = opts.hardSnapshot;
     auto v = std::make_unique<vm::Vm>(vo);
-    v->load(m.module);
+    // Shared, not copied: every run's VM points at the one loaded module.
+    v->load(std::shared_ptr<const bytecode::Module>(m, &m->module));
     return v;
 }
 
@@ -104,13 +104,13 @@ Live& Engine::Impl::load(const std::string& runId) {
         std::string owner = again && again->leaseOwner ? *again->leaseOwner : "?";
         if (!ownerIsDeadHere(owner) || !store->releaseLease(runId, owner) ||
             !store->acquireLease(runId, opts.owner, t, kLeaseMs))
-            throw EngineError("run '" + runId + "' is being driven by another process (" +
-                              owner + "); its lease expires within " +
-                              std::to_string(kLeaseMs / 1000) + " s of that process stopping");
+            throw EngineError("run '" + runId + "' is being driven by another process (" + owner +
+                              "); its lease expires within " + std::to_string(kLeaseMs / 1000) +
+                              " s of that process stopping");
     }
     l->leased = true;
     l->mod = module(row->moduleHash);
-    l->vm = makeVm(*l->mod);
+    l->vm = makeVm(l->mod);
     std::optional<store::Snapshot> snap;
     try {
         snap = store->getSnapshot(runId);

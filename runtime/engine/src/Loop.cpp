@@ -10,7 +10,6 @@ namespace flow::engine {
 
 using store::RunStatus;
 
-
 // Looks in the store for what other processes may have delivered.
 void Engine::Impl::poll(Live& l) {
     Impl& I = *this;
@@ -71,11 +70,19 @@ void Engine::Impl::fireTimers(Live& l, int64_t t) {
     for (auto& [id, op] : l.ops) {
         if (op.due && *op.due <= t) {
             Arrival a;
-            a.kind = op.kind == vm::OpKind::Task ? Arrival::Kind::RetryDue
-                                                 : Arrival::Kind::TimerFired;
+            a.kind =
+                op.kind == vm::OpKind::Task ? Arrival::Kind::RetryDue : Arrival::Kind::TimerFired;
             a.step = id;
             op.due.reset(); // fired once; the activation deletes the row
             l.arrivals.push_back(a);
+        }
+        if (op.mockDue && *op.mockDue <= t) {
+            Arrival a;
+            a.kind = Arrival::Kind::TaskResult;
+            a.step = id;
+            a.task = std::move(op.mockResult);
+            op.mockDue.reset();
+            l.arrivals.push_back(std::move(a));
         }
         if (op.timeoutAt && *op.timeoutAt <= t) {
             Arrival a;
@@ -97,6 +104,7 @@ std::optional<int64_t> Engine::Impl::nextDue(Live& l) {
     for (auto& [id, op] : l.ops) {
         take(op.due);
         take(op.timeoutAt);
+        take(op.mockDue);
     }
     take(l.workflowTimeoutAt);
     return best;
@@ -355,6 +363,77 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
             I.opts.clock->sleepMs(wait);
         }
     }
+}
+
+} // namespace flow::engine
+
+namespace flow::engine {
+
+// flowrun test's loop: everything at the current instant, nothing later.
+void Engine::settle() {
+    Impl& I = *impl_;
+    for (;;) {
+        std::vector<std::string> starts;
+        for (auto& [id, l] : I.live) {
+            for (auto& s : l->toStart)
+                starts.push_back(s);
+            l->toStart.clear();
+        }
+        for (auto& s : starts)
+            if (!I.live.count(s)) I.load(s);
+
+        std::vector<Live*> ready;
+        for (auto& [id, l] : I.live)
+            if (!l->finished && (l->fresh || !l->arrivals.empty())) ready.push_back(l.get());
+        if (!ready.empty()) {
+            I.activate(ready);
+            continue;
+        }
+        bool dispatched = false;
+        for (auto& [id, l] : I.live)
+            if (!l->toDispatch.empty()) {
+                I.afterCommit(*l);
+                dispatched = true;
+            }
+        if (dispatched) continue;
+        bool got = false;
+        while (auto r = I.executor->wait(0)) {
+            I.route(std::move(*r));
+            got = true;
+        }
+        if (got) continue;
+        if (I.executor->inFlight() > 0) {
+            // Real task processes take real time, even under a virtual clock.
+            if (auto r = I.executor->wait(I.opts.pollMs)) I.route(std::move(*r));
+            continue;
+        }
+        int64_t t = I.now();
+        bool any = false;
+        for (auto& [id, l] : I.live) {
+            if (l->finished) continue;
+            I.fireTimers(*l, t);
+            I.poll(*l);
+            any |= !l->arrivals.empty() || !l->toStart.empty();
+        }
+        if (!any) return;
+    }
+}
+
+std::optional<int64_t> Engine::nextDue() {
+    std::optional<int64_t> best;
+    for (auto& [id, l] : impl_->live) {
+        if (l->finished) continue;
+        auto d = impl_->nextDue(*l);
+        if (d && (!best || *d < *best)) best = d;
+    }
+    return best;
+}
+
+std::vector<std::pair<std::string, std::string>> Engine::waitingRuns() {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto& [id, l] : impl_->live)
+        if (!l->finished) out.emplace_back(id, impl_->waitingJson(*l).dump());
+    return out;
 }
 
 } // namespace flow::engine

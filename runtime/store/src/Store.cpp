@@ -4,6 +4,7 @@
 #include "flow/store/Store.h"
 
 #include <filesystem>
+#include <mutex>
 #include <system_error>
 
 #include "Schema.h"
@@ -63,6 +64,11 @@ void setPragmas(Store::Impl& impl, const StoreOptions& o) {
 std::unique_ptr<Store> Store::open(const StoreOptions& o) {
     if (o.path.empty())
         throw StoreError(StoreErrorKind::Misuse, "no database path given (StoreOptions::path)");
+    // Memory statistics make every SQLite allocation take a global mutex;
+    // nothing reads them. Must precede SQLite's initialization (the first
+    // open): later it is refused, harmlessly.
+    static std::once_flag configured;
+    std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     auto impl = std::make_unique<Impl>();
     impl->path = o.path;
     impl->busyTimeoutMs = o.busyTimeoutMs;

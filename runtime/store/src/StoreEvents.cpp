@@ -177,4 +177,17 @@ int64_t Store::lastEventId() {
     return q.next() ? q.i64(0) : 0;
 }
 
+void Store::clearRuns() {
+    Txn t = begin();
+    // Children before parents (foreign keys).
+    // Cached statements (not one exec of the lot): a test file clears its
+    // database before every test.
+    // Deleting the runs cascades to their snapshots, history, timers,
+    // attempts and signals; deleting the events, to their consumers.
+    for (const char* sql : {"DELETE FROM runs", "DELETE FROM events",
+                            "DELETE FROM sqlite_sequence WHERE name IN ('events', 'signals')"})
+        Query(*impl_, sql, "clear runs").finish();
+    t.commit();
+}
+
 } // namespace flow::store

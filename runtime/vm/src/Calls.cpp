@@ -175,7 +175,7 @@ Value Vm::callAny(Value fn, Value thisValue, std::span<const Value> args) {
         case ObjType::Workflow: {
             auto* w = static_cast<WorkflowRef*>(fn.asObject());
             HandleScope hs(*this);
-            Closure* c = instantiate(module_.workflows[w->index].function);
+            Closure* c = instantiate(module_->workflows[w->index].function);
             hs.add(Value::object(c));
             return callClosure(c, Value::undefined(), args);
         }

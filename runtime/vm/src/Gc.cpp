@@ -55,6 +55,9 @@ void Vm::markRoots(Tracer& t) {
                         numberProto, booleanProto,  promiseProto, iteratorProto};
     for (Object* p : protos)
         t.mark(p);
+    if (handleProto) t.mark(handleProto);
+    for (Value v : hostRoots)
+        t.mark(v);
     for (Object* p : errorProtos)
         t.mark(p);
     t.mark(exception_);

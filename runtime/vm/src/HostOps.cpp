@@ -10,13 +10,20 @@ namespace flow::vm {
 
 const char* opKindName(OpKind k) {
     switch (k) {
-    case OpKind::Task: return "task";
-    case OpKind::Timer: return "timer";
-    case OpKind::Signal: return "signal";
-    case OpKind::Event: return "event";
-    case OpKind::Emit: return "emit";
-    case OpKind::Child: return "child";
-    case OpKind::Send: return "send";
+    case OpKind::Task:
+        return "task";
+    case OpKind::Timer:
+        return "timer";
+    case OpKind::Signal:
+        return "signal";
+    case OpKind::Event:
+        return "event";
+    case OpKind::Emit:
+        return "emit";
+    case OpKind::Child:
+        return "child";
+    case OpKind::Send:
+        return "send";
     }
     return "?";
 }
@@ -114,16 +121,26 @@ bool Vm::completeOpValue(uint64_t id, bool ok, Value v) {
 }
 
 std::string Vm::sourceLine(uint32_t fnIndex, uint32_t pc) const {
-    if (fnIndex >= module_.functions.size()) return "";
-    const auto& fn = module_.functions[fnIndex];
+    if (fnIndex >= module_->functions.size()) return "";
+    const auto& fn = module_->functions[fnIndex];
     std::string file =
-        fn.source < module_.sources.size() ? module_.str(module_.sources[fn.source].path) : "?";
+        fn.source < module_->sources.size() ? module_->str(module_->sources[fn.source].path) : "?";
     return file + ":" + std::to_string(lineOf(fnIndex, pc));
 }
 
 Promise* Vm::startWorkflow(uint32_t index, std::span<const Value> args) {
+    Promise* p = startFunction(module_->workflows[index].function, args);
+    mainPromise_ = p;
+    return p;
+}
+
+Promise* Vm::startTest(uint32_t testIndex) {
+    return startFunction(module_->tests[testIndex].function, {});
+}
+
+Promise* Vm::startFunction(uint32_t fnIndex, std::span<const Value> args) {
     HandleScope hs(*this);
-    Closure* c = instantiate(module_.workflows[index].function);
+    Closure* c = instantiate(fnIndex);
     hs.add(Value::object(c));
     Value result;
     try {
@@ -136,8 +153,7 @@ Promise* Vm::startWorkflow(uint32_t index, std::span<const Value> args) {
         result = Value::object(p);
     }
     Promise* p = promiseResolve(result);
-    p->handled = true; // the run's outcome is reported by the host, not as unhandled
-    mainPromise_ = p;
+    p->handled = true; // the outcome is reported by the host, not as unhandled
     return p;
 }
 

@@ -221,7 +221,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         if (v.isUninit()) {
                             SAVEPC();
                             throwError(ErrorKind::ReferenceError,
-                                       "Cannot access '" + module_.str(module_.modVars[d].name) +
+                                       "Cannot access '" + module_->str(module_->modVars[d].name) +
                                            "' before initialization");
                         }
                         regs[A] = v;
@@ -238,7 +238,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                             SAVEPC();
                             throwError(ErrorKind::ReferenceError,
                                        "Cannot access '" +
-                                           module_.str(frame->closure->fn->upvalues[b].name) +
+                                           module_->str(frame->closure->fn->upvalues[b].name) +
                                            "' before initialization");
                         }
                         regs[A] = v;
@@ -264,7 +264,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                             SAVEPC();
                             throwError(ErrorKind::ReferenceError,
                                        "Cannot access '" +
-                                           localName(module_, *frame->closure->fn, b, insnPc) +
+                                           localName(*module_, *frame->closure->fn, b, insnPc) +
                                            "' before initialization");
                         }
                         regs[A] = v;
@@ -279,7 +279,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     CASE(Closure) : {
                         SAVEPC();
                         uint32_t d = bytecode::insnD(i);
-                        const bytecode::Function& pf = module_.functions[d];
+                        const bytecode::Function& pf = module_->functions[d];
                         Closure* c = instantiate(d);
                         // Gather upvalues before writing regs[A]: A may be one of
                         // the cell registers. No allocation happens until then.

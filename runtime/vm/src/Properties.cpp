@@ -69,7 +69,7 @@ Value Vm::getNamed(Value obj, const String* key) {
         case ObjType::Closure: {
             auto* c = static_cast<Closure*>(h);
             if (Value* v = c->findOwn(key)) return *v;
-            if (key->view() == "name") return Value::object(newString(module_.str(c->fn->name)));
+            if (key->view() == "name") return Value::object(newString(module_->str(c->fn->name)));
             if (key->view() == "length") return Value::number(c->fn->numParams);
             break;
         }
@@ -84,9 +84,9 @@ Value Vm::getNamed(Value obj, const String* key) {
         case ObjType::Workflow: {
             if (key->view() == "name") {
                 uint32_t nm = h->type == ObjType::Task
-                                  ? module_.tasks[static_cast<TaskRef*>(h)->index].name
-                                  : module_.workflows[static_cast<WorkflowRef*>(h)->index].name;
-                return Value::object(newString(module_.str(nm)));
+                                  ? module_->tasks[static_cast<TaskRef*>(h)->index].name
+                                  : module_->workflows[static_cast<WorkflowRef*>(h)->index].name;
+                return Value::object(newString(module_->str(nm)));
             }
             break;
         }

@@ -201,7 +201,7 @@ Value Vm::startRun(Value workflow, Value args, Value options) {
     std::string json = "{\"runId\":";
     quoteJsonString(json, childId);
     json += ",\"workflow\":";
-    quoteJsonString(json, module_.str(module_.workflows[w->index].name));
+    quoteJsonString(json, module_->str(module_->workflows[w->index].name));
     std::optional<std::string> a = stringifyJson(*this, isArray(args) ? args : Value::undefined(), "");
     json += ",\"args\":" + (a ? *a : std::string("[]"));
     std::optional<std::string> o =
@@ -210,7 +210,7 @@ Value Vm::startRun(Value workflow, Value args, Value options) {
     HostOp& op = addOp(OpKind::Child, w->index, std::move(json));
     Promise* result = op.promise;
     hs.add(Value::object(result));
-    Object* handle = newObject();
+    Object* handle = handleProto ? alloc<Object>(handleProto) : newObject();
     hs.add(Value::object(handle));
     // Each allocation may collect: the keys are interned (kept forever) and
     // the id string is rooted before the next allocation.

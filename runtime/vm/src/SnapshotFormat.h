@@ -196,7 +196,7 @@ public:
         auto it = vm.internIndex_.find(s->view());
         return it != vm.internIndex_.end() && it->second == s;
     }
-    static size_t initCount(const Vm& vm) { return vm.module_.inits.size(); }
+    static size_t initCount(const Vm& vm) { return vm.module_->inits.size(); }
 };
 
 class SnapshotReader {

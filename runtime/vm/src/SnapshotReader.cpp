@@ -209,6 +209,7 @@ void Reader::body(HeapObject* o) {
             fail("snapshot.closure", "function index " + std::to_string(fi) + " out of range");
         c->fnIndex = fi;
         c->fn = &mod.functions[fi];
+        vm.ensureConstants(fi); // (no collection runs while a snapshot is read)
         c->boundThis = value("snapshot.closure");
         size_t n = in.count("snapshot.closure");
         if (n != c->fn->upvalues.size())
@@ -446,7 +447,7 @@ bool checkPmErr(NativeFunction* n) {
 
 void SnapshotReader::restore(Vm& vm, std::span<const uint8_t> blob) {
     Header h = readHeader(blob);
-    if (h.hash != vm.module_.hash)
+    if (h.hash != vm.module_->hash)
         fail("snapshot.module", "the snapshot was taken with another module (content hash "
                                 "differs): restore it into a Vm that loaded the same module");
     if (vm.mainPromise_ || !vm.jobs_.empty() || !vm.ops_.empty() || !vm.running_.empty() ||

@@ -136,7 +136,7 @@ void SnapshotWriter::startInit(Vm& vm, size_t k) {
     Closure* c;
     {
         Vm::NativeScope scope(vm);
-        c = vm.instantiate(vm.module_.inits[k]);
+        c = vm.instantiate(vm.module_->inits[k]);
         vm.handles_.push_back(Value::object(c));
     }
     HandleScope hs(vm);
@@ -471,7 +471,7 @@ std::vector<uint8_t> SnapshotWriter::take(Vm& vm, size_t maxBytes) {
     Out& out = w.out;
     out.raw(kMagic, 8);
     out.fixed(kSnapshotFormatVersion, 4);
-    out.raw(vm.module_.hash.data(), 32);
+    out.raw(vm.module_->hash.data(), 32);
     out.fixed(0, 8);
     const uint8_t zeros[32] = {};
     out.raw(zeros, 32); // the payload's SHA-256, patched in below

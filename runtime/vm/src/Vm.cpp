@@ -15,6 +15,8 @@ const char* const kErrorNames[5] = {"Error", "TypeError", "RangeError", "Referen
                                     "SyntaxError"};
 } // namespace
 
+const bytecode::Module Vm::kNoModule{};
+
 Vm::Vm(VmOptions opts) : opts_(std::move(opts)) {
     if (!opts_.out)
         opts_.out = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
@@ -170,9 +172,9 @@ void Vm::throwError(ErrorKind kind, std::string_view message) {
 }
 
 uint32_t Vm::lineOf(uint32_t fnIndex, uint32_t pc) const {
-    if (fnIndex >= module_.functions.size()) return 0;
-    uint32_t line = module_.functions[fnIndex].line;
-    for (auto& e : module_.functions[fnIndex].lines) {
+    if (fnIndex >= module_->functions.size()) return 0;
+    uint32_t line = module_->functions[fnIndex].line;
+    for (auto& e : module_->functions[fnIndex].lines) {
         if (e.pc > pc) break;
         line = e.line;
     }
@@ -201,7 +203,7 @@ std::string Vm::stackTrace() const {
     for (; f && n < kLimit; f = f->resumer) {
         for (auto it = f->frames.rbegin(); it != f->frames.rend() && n < kLimit; ++it, ++n) {
             const bytecode::Function& fn = *it->closure->fn;
-            std::string name = module_.strings.empty() ? "" : module_.str(fn.name);
+            std::string name = module_->strings.empty() ? "" : module_->str(fn.name);
             if (fn.kind == bytecode::FunctionKind::Init)
                 name = "<top-level>";
             else if (name.empty())
@@ -209,8 +211,8 @@ std::string Vm::stackTrace() const {
             if (fn.isAsync && fn.kind != bytecode::FunctionKind::Workflow) name = "async " + name;
             uint32_t col;
             uint32_t line = lineAt(fn, it->pc ? it->pc - 1 : 0, &col);
-            std::string file = fn.source < module_.sources.size()
-                                   ? module_.str(module_.sources[fn.source].path)
+            std::string file = fn.source < module_->sources.size()
+                                   ? module_->str(module_->sources[fn.source].path)
                                    : "?";
             out += "\n    at " + name + " (" + file + ":" + std::to_string(line) + ")";
         }
@@ -221,32 +223,48 @@ std::string Vm::stackTrace() const {
 // ---- loading
 
 void Vm::load(bytecode::Module m) {
-    module_ = std::move(m);
+    load(std::make_shared<const bytecode::Module>(std::move(m)));
+}
+
+void Vm::load(std::shared_ptr<const bytecode::Module> m) {
+    modulePtr_ = std::move(m);
+    module_ = modulePtr_.get();
     NativeScope scope(*this);
     constants_.clear();
-    constants_.resize(module_.functions.size());
-    for (size_t i = 0; i < module_.functions.size(); ++i) {
-        auto& out = constants_[i];
-        for (auto& k : module_.functions[i].constants) {
-            if (k.type == bytecode::Constant::Type::Number)
-                out.push_back(Value::number(k.number));
-            else
-                out.push_back(Value::object(newString(module_.str(k.string))));
+    constants_.resize(module_->functions.size());
+    modVars_.assign(module_->modVars.size(), Value::uninit());
+    for (uint32_t i = 0; i < module_->tasks.size(); ++i)
+        modVars_[module_->tasks[i].modVar] = Value::object(alloc<TaskRef>(functionProto, i));
+    for (uint32_t i = 0; i < module_->workflows.size(); ++i)
+        modVars_[module_->workflows[i].modVar] =
+            Value::object(alloc<WorkflowRef>(functionProto, i));
+}
+
+void Vm::ensureConstants(uint32_t fnIndex) {
+    const auto& ks = module_->functions[fnIndex].constants;
+    auto& out = constants_[fnIndex];
+    if (out.size() == ks.size()) return;
+    NativeScope scope(*this);
+    // Each element is pushed as soon as it exists: constants_ is a root, so
+    // a collection caused by the next string finds the earlier ones.
+    out.reserve(ks.size());
+    for (size_t k = out.size(); k < ks.size(); ++k) {
+        if (ks[k].type == bytecode::Constant::Type::Number) {
+            out.push_back(Value::number(ks[k].number));
+        } else {
+            String* str = newString(module_->str(ks[k].string));
+            out.push_back(Value::object(str));
         }
     }
-    modVars_.assign(module_.modVars.size(), Value::uninit());
-    for (uint32_t i = 0; i < module_.tasks.size(); ++i)
-        modVars_[module_.tasks[i].modVar] = Value::object(alloc<TaskRef>(functionProto, i));
-    for (uint32_t i = 0; i < module_.workflows.size(); ++i)
-        modVars_[module_.workflows[i].modVar] = Value::object(alloc<WorkflowRef>(functionProto, i));
 }
 
 Closure* Vm::instantiate(uint32_t fnIndex) {
-    return alloc<Closure>(functionProto, fnIndex, &module_.functions[fnIndex]);
+    ensureConstants(fnIndex);
+    return alloc<Closure>(functionProto, fnIndex, &module_->functions[fnIndex]);
 }
 
 Completion Vm::runInits() {
-    for (uint32_t fi : module_.inits) {
+    for (uint32_t fi : module_->inits) {
         try {
             Closure* c;
             {
@@ -272,7 +290,7 @@ Completion Vm::runWorkflow(uint32_t index, std::span<const Value> args) {
     HandleScope hs(*this);
     Value result;
     try {
-        Closure* c = instantiate(module_.workflows[index].function);
+        Closure* c = instantiate(module_->workflows[index].function);
         hs.add(Value::object(c));
         result = call(Value::object(c), Value::undefined(), args);
         hs.add(result);

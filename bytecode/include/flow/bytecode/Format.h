@@ -16,8 +16,8 @@ namespace flow::bytecode {
 inline constexpr uint8_t kMagic[8] = {'F', 'L', 'O', 'W', 'B', 'C', 0x00, 0x1A};
 
 inline constexpr uint32_t kFormatVersionMin = 1;
-inline constexpr uint32_t kFormatVersionMax = 1;
-inline constexpr uint32_t kFormatVersion = 1; // what the Writer emits
+inline constexpr uint32_t kFormatVersionMax = 2;
+inline constexpr uint32_t kFormatVersion = 2; // what the Writer emits (v2: builtin `emitted`)
 
 // The header: magic[8], u32 version, u32 flags (0), u8 hash[32] (SHA-256 of
 // every byte after the header), u64 payloadSize. 56 bytes.

@@ -21,6 +21,7 @@ void installMath(Vm& vm);     // Math.cpp: Math
 void installJson(Vm& vm);     // Json.cpp: JSON.parse/stringify
 void installFunction(Vm& vm); // Function.cpp: Function.prototype.call/apply/bind/toString
 void installHost(Vm& vm);     // Host.cpp: sleep, signal, waitForEvent, emit, now, uuid, ...
+void installExpect(Vm& vm);   // Test.cpp: expect(actual) and its matchers (test blocks only)
 
 namespace {
 const NativeInstallerEntry kInstallers[] = {
@@ -37,6 +38,7 @@ const NativeInstallerEntry kInstallers[] = {
     {"json", installJson},
     {"function", installFunction},
     {"host", installHost},
+    {"expect", installExpect},
 };
 } // namespace
 

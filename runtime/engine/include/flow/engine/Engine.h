@@ -28,6 +28,32 @@
 
 namespace flow::engine {
 
+// flowrun test: what the engine asks before starting a task attempt (mocks).
+struct AttemptInfo {
+    std::string runId;
+    uint64_t step = 0;
+    int64_t attempt = 1; // 1-based
+    std::string task;    // the task's name
+    uint32_t taskIndex = 0;
+    std::string argsJson;  // {param: value, ...}
+    int64_t timeoutMs = 0; // the task's timeout per attempt (0: none)
+};
+// The outcome a mock gives an attempt, delayMs of (virtual) time after it started.
+struct InterceptedAttempt {
+    bool ok = true;
+    std::string resultJson = "null";
+    std::string errorName, errorMessage;
+    int64_t delayMs = 0;
+};
+class TaskInterceptor {
+public:
+    virtual ~TaskInterceptor() = default;
+    // nullopt: start the attempt for real (process, HTTP request, builtin).
+    virtual std::optional<InterceptedAttempt> intercept(const AttemptInfo& a) = 0;
+};
+
+struct ReplayReport; // Replay.h
+
 struct EngineOptions {
     std::string dbPath;             // the SQLite file
     bool synchronousNormal = false; // store option (docs/store.md)
@@ -51,6 +77,17 @@ struct EngineOptions {
     // How often a waiting run polls the store for signals, events, child
     // results and cancel requests made by other processes.
     int64_t pollMs = 50;
+    // flowrun test: decides task attempts instead of running them (mocks).
+    std::shared_ptr<TaskInterceptor> interceptor;
+    // flowrun test: the order in which arrivals that are ready together
+    // (results, firings, messages at the same instant) are applied is
+    // shuffled with this seed; 0 keeps their natural order.
+    uint64_t arrivalSeed = 0;
+    // flowrun test: runs never leave this process's memory, so no boundary
+    // snapshot is ever read back; false skips writing it (every other row of
+    // the boundary is written as always). hardSnapshot still snapshots and
+    // restores at every await.
+    bool boundarySnapshots = true;
 };
 
 // A user-facing failure (unknown run, bad JSON, corrupt database or module):
@@ -71,6 +108,9 @@ struct StartRequest {
     bool resident = true;
     std::optional<std::string> parentRun;
     std::optional<int64_t> triggerEvent;
+    // A JSON array of all the workflow's arguments; when set it replaces
+    // inputJson (which is the first argument only).
+    std::string argsJson;
 };
 
 // work(): a long-running worker over the whole database.
@@ -133,7 +173,27 @@ public:
     // "Cancelled" error (finally blocks run) the next time it is driven.
     void cancel(const std::string& runId);
 
+    // ---- flowrun test (docs/testing.md): one process owns every run it
+    // starts (they stay loaded) and the clock is usually virtual.
+    // Runs every loaded run until none can move at the clock's current time:
+    // ready activations, task attempts (mocked, builtin, or real processes,
+    // which are waited for), signals, events, child results, cancel requests,
+    // and whatever falls due at this instant.
+    void settle();
+    // The earliest due time among the loaded unfinished runs (timers, retry
+    // back-offs, wait and workflow timeouts, delayed mock results).
+    std::optional<int64_t> nextDue();
+    // The loaded unfinished runs and what each waits for (status JSON array).
+    std::vector<std::pair<std::string, std::string>> waitingRuns();
+
+    // flowrun replay (Replay.h): re-executes the recorded inputs of run
+    // `runId` against `moduleBytes` (empty: the run's own pinned module).
+    ReplayReport replay(const std::string& runId, std::span<const uint8_t> moduleBytes);
+
     struct Impl;
+    // For the engine's own components (Testing, Replay): Impl is defined only
+    // in the engine's private EngineImpl.h.
+    Impl& impl() { return *impl_; }
 
 private:
     std::unique_ptr<Impl> impl_;

@@ -108,6 +108,11 @@ public:
     };
     Txn begin();
     bool inTransaction() const;
+    // Deletes every run, its rows, every signal and event, and restarts the
+    // id sequences: the database is as new except for its modules and
+    // deployments. `flowrun test` isolates tests this way, keeping one
+    // connection (and its prepared statements) for a whole test file.
+    void clearRuns();
 
     // ---- modules and deployments
     // hash: lowercase hex sha-256 of bytes (64 chars; the caller computes it).

@@ -92,9 +92,9 @@ const char* opKindName(OpKind k);
 struct HostOp {
     uint64_t id = 0; // the step id: 1, 2, ... per run, in creation order
     OpKind kind = OpKind::Task;
-    uint32_t index = 0;         // Task: TaskDecl index; Child: WorkflowDecl index
-    std::string json;           // the request (see OpKind)
-    Promise* promise = nullptr; // settled by Vm::completeOp (a GC root while pending)
+    uint32_t index = 0;           // Task: TaskDecl index; Child: WorkflowDecl index
+    std::string json;             // the request (see OpKind)
+    Promise* promise = nullptr;   // settled by Vm::completeOp (a GC root while pending)
     uint32_t fnIndex = 0, pc = 0; // where the run made the call (Vm::sourceLine)
     bool taken = false;           // handed to the host by takeNewOps
 };
@@ -137,7 +137,14 @@ public:
     // Takes the module (already verified), creates its module variables
     // (uninitialized: TDZ) and the task/workflow values.
     void load(bytecode::Module m);
-    const bytecode::Module& module() const { return module_; }
+    const bytecode::Module& module() const { return *module_; }
+    // The same, sharing one immutable module between VMs (the engine loads
+    // a module once for every run pinned to it).
+    void load(std::shared_ptr<const bytecode::Module> m);
+    // Materializes function fnIndex's constants on first use (instantiate and
+    // snapshot restore): a VM pays only for the functions it runs, which
+    // matters for test modules with hundreds of test functions.
+    void ensureConstants(uint32_t fnIndex);
     // Runs every init function in Module::inits order, each followed by the
     // job queue until idle. Stops at the first uncaught error.
     Completion runInits();
@@ -149,6 +156,9 @@ public:
     // outcome) is kept as mainPromise() (a root, part of a snapshot).
     Promise* startWorkflow(uint32_t index, std::span<const Value> args);
     Promise* mainPromise() const { return mainPromise_; }
+    // Starts test `testIndex` (Module::tests) as an async call on its own
+    // fiber, without running the job queue; the promise is its outcome.
+    Promise* startTest(uint32_t testIndex);
     // Runs queued jobs (promise reactions, resumed fibers) until none is left.
     void runJobs();
     // Runs one queued job; false when the queue was empty. The hard-snapshot
@@ -259,6 +269,16 @@ public:
     // runtime yet) the run is an async call of the workflow; the handle is
     // { runId, result } with result its promise.
     Value startRun(Value workflow, Value args, Value options);
+    // The prototype of the handles startRun makes (null: Object.prototype).
+    // `flowrun test` gives the test's handles status()/history()/signal()...
+    // methods this way; a GC root. Never set in a run that is snapshotted.
+    Object* handleProto = nullptr;
+    // The host's context for the natives it installs into this VM (the test
+    // harness installs mock/clock/emitted and the handle methods).
+    void* host = nullptr;
+    // Values the host keeps alive for as long as it likes (GC roots; never
+    // part of a snapshot): the test harness's mocks and test promise.
+    std::vector<Value> hostRoots;
 
     // ---- host operations (HostOp above)
     HostOp& addOp(OpKind kind, uint32_t index, std::string json);
@@ -318,6 +338,8 @@ private:
     // Creates a fiber for an async closure and sets up its first frame.
     Fiber* newAsyncFiber(Closure* c, Value thisValue, std::span<const Value> args);
     Closure* instantiate(uint32_t fnIndex);
+    // An async top-level function (workflow, test) started on its own fiber.
+    Promise* startFunction(uint32_t fnIndex, std::span<const Value> args);
     void fiberDone(Fiber* f, bool threw, Value v);
 
     struct Job {
@@ -334,7 +356,9 @@ private:
     void resumeFiber(Fiber* f, Value v, bool threw);
 
     VmOptions opts_;
-    bytecode::Module module_;
+    std::shared_ptr<const bytecode::Module> modulePtr_;
+    const bytecode::Module* module_ = &kNoModule; // modulePtr_.get() once loaded
+    static const bytecode::Module kNoModule;
     std::vector<std::vector<Value>> constants_; // per function, materialized
     std::vector<Value> modVars_;
     std::vector<Value> builtins_;
