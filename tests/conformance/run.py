@@ -2,6 +2,12 @@
 """Conformance runner: runs every tests/conformance/**/*.flow through `flowrun run`
 and compares its stdout and exit status with the expectations in the file.
 
+A file that declares a `test "name" { ... }` block (programs that wait: sleeps,
+signals, events, retries, timeouts; see waits/) runs through `flowrun test FILE`
+instead, under its virtual clock: it must exit 0 and end with the line
+`N passed, 0 failed`, N >= 1. `// flowrun-args:` and `// xfail:` apply to it too
+(an xfail test file must fail); `// expect:` lines do not.
+
 Expectations (Wren's `// expect:` style), in the .flow file:
     console.log(1 + 1) // expect: 2          one expected stdout line, in order
     // expect-exit: 1                         expected exit status (default 0)
@@ -32,6 +38,8 @@ EXPECT = re.compile(r"//\s*expect:\s?(.*)$")
 EXPECT_EXIT = re.compile(r"//\s*expect-exit:\s*(\d+)")
 EXPECT_STDERR = re.compile(r"//\s*expect-stderr:\s?(.*)$")
 ARGS = re.compile(r"//\s*flowrun-args:\s?(.*)$")
+TEST_BLOCK = re.compile(r"^\s*test\s+[\"']", re.M)
+TEST_SUMMARY = re.compile(r"(\d+) passed, 0 failed")
 XFAIL = re.compile(r"^\s*//\s*xfail(-gc-stress)?:\s?(.*)$", re.M)
 
 
@@ -72,6 +80,28 @@ def expectations(path):
     return stdout, stderr, code, args
 
 
+def has_test_block(path):
+    """True when the file declares a `test "..."` block (then `flowrun test` runs it)."""
+    with open(path, encoding="utf-8") as f:
+        return TEST_BLOCK.search(f.read()) is not None
+
+
+def test_problems(out, err, code):
+    """What is wrong with a `flowrun test FILE` run that should pass every test."""
+    problems = []
+    lines = out.rstrip("\n").split("\n")
+    m = TEST_SUMMARY.fullmatch(lines[-1]) if lines else None
+    if code != 0:
+        problems.append("flowrun test exited with status %d, expected 0" % code)
+    if not m:
+        problems.append("last line %r, expected 'N passed, 0 failed'" % lines[-1])
+    elif int(m.group(1)) < 1:
+        problems.append("no test ran")
+    if problems:
+        problems.append("output:\n" + out + err)
+    return problems
+
+
 def collect(paths):
     out = []
     for p in paths:
@@ -81,6 +111,25 @@ def collect(paths):
         else:
             out.append(p)
     return sorted(out)
+
+
+def report(f, problems, extra, failed, xfailed):
+    """Prints the file's verdict (honouring its xfail mark); 1 when it passed."""
+    xfail = xfail_reason(f, "--gc-stress" in extra)
+    if xfail is not None:
+        if problems:
+            xfailed.append(f)
+            print("XFAIL %s (%s)" % (os.path.relpath(f), xfail))
+        else:
+            failed.append(f)
+            print("XPASS %s: passes but is marked `// xfail: %s`; remove the mark" %
+                  (os.path.relpath(f), xfail))
+        return 0
+    if problems:
+        failed.append(f)
+        print("FAIL %s\n  %s" % (os.path.relpath(f), "\n  ".join(problems)))
+        return 0
+    return 1
 
 
 def main():
@@ -111,6 +160,16 @@ def main():
     passed, failed, xfailed = 0, [], []
     for f in files:
         want_out, want_err, want_code, args = expectations(f)
+        if has_test_block(f):
+            try:
+                r = subprocess.run([flowrun, "test", f] + args + extra, capture_output=True,
+                                   timeout=300)
+                problems = test_problems(r.stdout.decode("utf-8", "replace"),
+                                         r.stderr.decode("utf-8", "replace"), r.returncode)
+            except subprocess.TimeoutExpired:
+                problems = ["flowrun test timed out"]
+            passed += report(f, problems, extra, failed, xfailed)
+            continue
         try:
             r = subprocess.run([flowrun, "run", f] + args + extra, capture_output=True,
                                timeout=120)
@@ -133,22 +192,9 @@ def main():
                 pos = i + len(w)
         if want_code == 0 and code == 0 and err and not want_err:
             problems.append("unexpected stderr:\n" + err)
-        xfail = xfail_reason(f, "--gc-stress" in extra)
-        if xfail is not None:
-            if problems:
-                xfailed.append(f)
-                print("XFAIL %s (%s)" % (os.path.relpath(f), xfail))
-            else:
-                failed.append(f)
-                print("XPASS %s: passes but is marked `// xfail: %s`; remove the mark" %
-                      (os.path.relpath(f), xfail))
-        elif problems:
-            failed.append(f)
-            print("FAIL %s\n  %s" % (os.path.relpath(f), "\n  ".join(problems)))
-            if err and code != want_code:
-                print("  stderr:\n" + err)
-        else:
-            passed += 1
+        if problems and err and code != want_code and xfail_reason(f, "--gc-stress" in extra) is None:
+            problems.append("stderr:\n" + err)
+        passed += report(f, problems, extra, failed, xfailed)
     print("%d passed, %d failed, %d expected failures (xfail)%s" %
           (passed, len(failed), len(xfailed), "".join(" (%s)" % e.lstrip("-") for e in extra)))
     return 1 if failed else 0

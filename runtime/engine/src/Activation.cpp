@@ -193,9 +193,17 @@ void Engine::Impl::startFresh(Live& l) {
     }
     Json wopts = Json::parse(l.mod->module.str(l.mod->module.workflows[size_t(wf)].optionsJson),
                              nullptr, false);
+    // The workflow's declared timeout, or the one its start set
+    // (`start wf(x) with { timeout }`, stored as a timer when the run was
+    // created): the earlier one applies.
+    for (const auto& t : store->timers(l.id))
+        if (t.kind == TimerKind::WorkflowTimeout) l.workflowTimeoutAt = t.dueAt;
     if (wopts.is_object() && wopts.contains("timeout") && wopts["timeout"].is_number()) {
-        l.workflowTimeoutAt = now() + int64_t(wopts["timeout"].get<double>());
-        store->putTimer({l.id, 0, *l.workflowTimeoutAt, TimerKind::WorkflowTimeout});
+        int64_t declared = now() + int64_t(wopts["timeout"].get<double>());
+        if (!l.workflowTimeoutAt || declared < *l.workflowTimeoutAt) {
+            l.workflowTimeoutAt = declared;
+            store->putTimer({l.id, 0, declared, TimerKind::WorkflowTimeout});
+        }
     }
     v.startWorkflow(uint32_t(wf), list);
 }
@@ -303,7 +311,13 @@ bool Engine::Impl::schedule(Live& l, uint64_t id) {
         child.input = op.req.contains("args") ? op.req["args"].dump() : "[]";
         child.parentRun = l.id;
         child.createdAt = child.updatedAt = t;
-        if (!store->getRun(child.id)) store->createRun(child);
+        if (!store->getRun(child.id)) {
+            store->createRun(child);
+            const Json& o = op.req["options"];
+            if (o.is_object() && o.contains("timeout") && o["timeout"].is_number())
+                store->putTimer({child.id, 0, t + int64_t(o["timeout"].get<double>()),
+                                 TimerKind::WorkflowTimeout});
+        }
         history(l, "child.started", id, op.name, {{"run", op.childRun}}, op);
         l.toStart.push_back(op.childRun);
         l.ops.emplace(id, std::move(op));
@@ -374,7 +388,7 @@ void Engine::Impl::apply(Live& l, Arrival& a) {
         uint64_t seed = std::hash<std::string>{}(l.id) ^ (op.step * 0x9E3779B97F4A7C15ull) ^
                         uint64_t(op.attempt);
         RetryDecision d = decideRetry(l.mod->taskOptions[op.index].retry, op.errors, seed);
-        if (d.retry && !l.cancelSeen) {
+        if (d.retry && !l.cancelSeen && !l.timedOut) {
             // From now, not from when the result arrived: the back-off is
             // never shorter than the delay, whatever the rows' times say.
             op.due = now() + d.delayMs;
@@ -458,6 +472,7 @@ void Engine::Impl::finish(Live& l, RunStatus status, const std::string& resultJs
     l.row.status = status;
     if (status == RunStatus::Completed) {
         if (!resultJson.empty()) l.row.result = resultJson;
+        l.row.error.reset(); // a cancel the workflow caught and recovered from
     } else
         l.row.error = errorJsonText;
     l.row.waiting.reset();
@@ -478,13 +493,19 @@ void Engine::Impl::checkOutcome(Live& l) {
     }
     vm::Promise* p = v.mainPromise();
     if (!p) return;
+    if (l.timedOut && p->state != vm::PromiseState::Pending) {
+        // The run fails with the timeout, whatever its code made of it.
+        finish(l, RunStatus::Failed, "", *l.row.error);
+        return;
+    }
     if (p->state == vm::PromiseState::Pending) {
         // Nothing queued and nothing asked of the host: no event can ever
         // settle what the workflow awaits.
         if (v.ops().empty() && !v.hasJobs())
             finish(l, RunStatus::Failed, "",
-                   jsonError("Deadlock",
-                             "the workflow is waiting on a promise that nothing can settle"));
+                   l.timedOut ? *l.row.error
+                              : jsonError("Deadlock", "the workflow is waiting on a promise "
+                                                      "that nothing can settle"));
         return;
     }
     if (p->state == vm::PromiseState::Fulfilled) {
@@ -550,19 +571,28 @@ void Engine::Impl::step(Live& l) {
     vm::Vm& v0 = *l.vm;
     v0.runContext().nowMs = now();
     if (l.fresh) startFresh(l);
-    if (!l.finished && l.row.cancelRequested && !l.cancelSeen) {
-        l.cancelSeen = true;
-        history(l, "run.cancel-requested", 0, l.row.workflow, Json(), 0);
+    // Cancel and the workflow timeout fail every pending wait and task with
+    // the same error; the workflow's catch and finally blocks then run (and
+    // may start new steps) before the run ends.
+    auto failPending = [&](const std::string& name, const std::string& message) {
+        l.row.error = jsonError(name, message);
         std::vector<uint64_t> ids;
         for (auto& [id, op] : l.ops)
             ids.push_back(id);
         for (uint64_t id : ids)
-            if (auto it = l.ops.find(id); it != l.ops.end())
-                failOp(l, it->second, "Cancelled", "the run was cancelled");
+            if (auto it = l.ops.find(id); it != l.ops.end()) failOp(l, it->second, name, message);
+    };
+    if (!l.finished && l.row.cancelRequested && !l.cancelSeen) {
+        l.cancelSeen = true;
+        history(l, "run.cancel-requested", 0, l.row.workflow, Json(), 0);
+        failPending("Cancelled", "the run was cancelled");
     }
-    if (!l.finished && l.workflowTimeoutAt && *l.workflowTimeoutAt <= now()) {
-        finish(l, RunStatus::Failed, "",
-               jsonError("Timeout", "the workflow did not finish within its timeout"));
+    if (!l.finished && !l.timedOut && l.workflowTimeoutAt && *l.workflowTimeoutAt <= now()) {
+        l.timedOut = true;
+        store->deleteTimer(l.id, 0, TimerKind::WorkflowTimeout);
+        l.workflowTimeoutAt.reset();
+        history(l, "run.timed-out", 0, l.row.workflow, Json(), 0);
+        failPending("Timeout", "the workflow did not finish within its timeout");
     }
     ++l.activations;
     if (opts.arrivalSeed && l.arrivals.size() > 1) shuffleArrivals(l);

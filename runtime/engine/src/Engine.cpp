@@ -152,6 +152,9 @@ std::string Engine::startRun(const StartRequest& req) {
     try {
         store::Store::Txn txn = I.store->begin();
         I.store->createRun(row);
+        if (req.timeoutMs)
+            I.store->putTimer(
+                {row.id, 0, row.createdAt + *req.timeoutMs, store::TimerKind::WorkflowTimeout});
         if (req.resident) lp->leased = I.store->acquireLease(row.id, I.opts.owner, I.now(), 15000);
         I.step(*lp);
         I.commitHook(false);

@@ -76,7 +76,11 @@ struct Live {
     uint64_t activations = 0; // in this process (seeds the arrival shuffle)
     bool fresh = false;       // the first activation starts the workflow
     bool finished = false;    // completed / failed / cancelled (committed or about to be)
+    // A cancel request, or the workflow timeout, has failed the run's waits
+    // (its finally blocks are running). Both are kept in the run row's error
+    // column while the run is unfinished, so a resumed run knows it too.
     bool cancelSeen = false;
+    bool timedOut = false;
     bool leased = false; // this process holds the run's lease
     std::optional<int64_t> workflowTimeoutAt;
     int64_t lastPoll = 0;
@@ -123,6 +127,10 @@ struct Engine::Impl {
     void poll(Live& l);                  // signals, events, children, cancel
     void fireTimers(Live& l, int64_t t); // due timers -> arrivals
     std::optional<int64_t> nextDue(Live& l);
+    // Loads the child runs the last boundaries started (Live::toStart).
+    void loadStartedChildren();
+    // The loaded runs with something to do: a fresh start or arrivals.
+    std::vector<Live*> readyRuns();
     void route(tasks::TaskResult r); // a task result -> its run's arrivals
     // Drops an idle run from memory (its state is committed); false if busy.
     bool evict(Live& l);

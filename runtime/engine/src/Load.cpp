@@ -133,9 +133,17 @@ Live& Engine::Impl::load(const std::string& runId) {
         }
         rebuildOps(*l);
     }
+    // An error on an unfinished run: a cancel or the workflow timeout was
+    // already applied (its finally blocks may be running): not again.
+    if (l->row.error && !isFinal(l->row.status)) {
+        if (l->row.cancelRequested)
+            l->cancelSeen = true;
+        else
+            l->timedOut = true;
+    }
     // A cancel requested while no process drove the run: the first
     // activation applies it.
-    if (l->row.cancelRequested) l->arrivals.push_back({});
+    if (l->row.cancelRequested && !l->cancelSeen) l->arrivals.push_back({});
     return *live.emplace(runId, std::move(l)).first->second;
 }
 

@@ -127,19 +127,29 @@ void Engine::Impl::route(tasks::TaskResult r) {
     a.task = std::move(r);
     l.arrivals.push_back(std::move(a));
 }
+void Engine::Impl::loadStartedChildren() {
+    std::vector<std::string> starts;
+    for (auto& [id, l] : live) {
+        for (auto& s : l->toStart)
+            starts.push_back(s);
+        l->toStart.clear();
+    }
+    for (auto& s : starts)
+        if (!live.count(s)) load(s);
+}
+
+std::vector<Live*> Engine::Impl::readyRuns() {
+    std::vector<Live*> ready;
+    for (auto& [id, l] : live)
+        if (!l->finished && (l->fresh || !l->arrivals.empty())) ready.push_back(l.get());
+    return ready;
+}
+
 RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop) {
     Impl& I = *impl_;
     I.load(runId);
     for (;;) {
-        // Children started by the last boundaries join the loop.
-        std::vector<std::string> starts;
-        for (auto& [id, l] : I.live) {
-            for (auto& s : l->toStart)
-                starts.push_back(s);
-            l->toStart.clear();
-        }
-        for (auto& s : starts)
-            I.load(s);
+        I.loadStartedChildren();
 
         Live& target = *I.live.at(runId);
         if (target.finished) {
@@ -170,9 +180,7 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
         }
 
         // Activate every run that has something to do, in one transaction.
-        std::vector<Live*> ready;
-        for (auto& [id, l] : I.live)
-            if (!l->finished && (l->fresh || !l->arrivals.empty())) ready.push_back(l.get());
+        std::vector<Live*> ready = I.readyRuns();
         if (!ready.empty()) {
             I.activate(ready);
             continue;
@@ -318,9 +326,7 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
         loading->commit();
         loading.reset();
         // Everything ready, in transactions of at most `batch` runs.
-        std::vector<Live*> ready;
-        for (auto& [id, l] : I.live)
-            if (!l->finished && (l->fresh || !l->arrivals.empty())) ready.push_back(l.get());
+        std::vector<Live*> ready = I.readyRuns();
         for (size_t k = 0; k < ready.size(); k += batch) {
             std::vector<Live*> group(ready.begin() + long(k),
                                      ready.begin() + long(std::min(ready.size(), k + batch)));
@@ -365,26 +371,12 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
     }
 }
 
-} // namespace flow::engine
-
-namespace flow::engine {
-
 // flowrun test's loop: everything at the current instant, nothing later.
 void Engine::settle() {
     Impl& I = *impl_;
     for (;;) {
-        std::vector<std::string> starts;
-        for (auto& [id, l] : I.live) {
-            for (auto& s : l->toStart)
-                starts.push_back(s);
-            l->toStart.clear();
-        }
-        for (auto& s : starts)
-            if (!I.live.count(s)) I.load(s);
-
-        std::vector<Live*> ready;
-        for (auto& [id, l] : I.live)
-            if (!l->finished && (l->fresh || !l->arrivals.empty())) ready.push_back(l.get());
+        I.loadStartedChildren();
+        std::vector<Live*> ready = I.readyRuns();
         if (!ready.empty()) {
             I.activate(ready);
             continue;

@@ -74,6 +74,11 @@ void Harness::flush() {
             r.workflow = req.value("workflow", "");
             r.argsJson = req.contains("args") ? req["args"].dump() : "[]";
             r.runId = req.value("runId", "");
+            if (req["options"].is_object() && req["options"]["timeout"].is_number())
+                r.timeoutMs = int64_t(req["options"]["timeout"].get<double>());
+            // A test may look at a failed run through h.status()/h.error()
+            // and never await h.result: that rejection is not "unhandled".
+            op->promise->handled = true;
             try {
                 engine->startRun(r);
                 testOps[id] = {TestOp::Kind::Child, r.runId, std::nullopt, true, ""};
@@ -151,6 +156,17 @@ void Harness::flush() {
 bool Harness::completeReady() {
     bool any = false;
     int64_t t = clock->nowMs();
+    for (auto it = sleeps.begin(); it != sleeps.end();) {
+        if (it->due > t) {
+            ++it;
+            continue;
+        }
+        vm::Value& slot = vm->hostRoots[it->root];
+        vm->resolvePromise(static_cast<vm::Promise*>(slot.asObject()), vm::Value::undefined());
+        slot = vm::Value::undefined();
+        it = sleeps.erase(it);
+        any = true;
+    }
     for (auto it = testOps.begin(); it != testOps.end();) {
         TestOp& o = it->second;
         bool done = false;
@@ -199,6 +215,8 @@ std::optional<int64_t> Harness::nextDue() {
     std::optional<int64_t> d = engine->nextDue();
     for (auto& [id, o] : testOps)
         if (o.due && (!d || *o.due < *d)) d = o.due;
+    for (const auto& s : sleeps)
+        if (!d || s.due < *d) d = s.due;
     return d;
 }
 

@@ -62,6 +62,14 @@ struct Harness final : TaskInterceptor {
         std::string json;
     };
     std::map<uint64_t, TestOp> testOps;
+    // sleep()/sleepUntil() in the test body: promises the harness resolves
+    // (not host ops, so they use no step id: a test's run ids stay test.1,
+    // test.2, ... whatever it sleeps). The promise is in vm->hostRoots[root].
+    struct Sleep {
+        int64_t due = 0;
+        size_t root = 0;
+    };
+    std::vector<Sleep> sleeps;
 
     // TaskInterceptor: a mocked task attempt of any run.
     std::optional<InterceptedAttempt> intercept(const AttemptInfo& a) override;

@@ -87,6 +87,26 @@ Value clockRunUntilIdle(Vm& v, const Args&, NativeFunction*) {
     });
 }
 
+// sleep(ms) / sleepUntil(epochMs) in a test: the clock moves when the test
+// awaits it (time skipping), as with clock.advance.
+Value testSleepFor(Vm& v, int64_t due) {
+    Harness& h = harness(v);
+    Promise* p = v.newPromise();
+    h.sleeps.push_back({due, v.hostRoots.size()});
+    v.hostRoots.push_back(Value::object(p));
+    return Value::object(p);
+}
+
+Value testSleep(Vm& v, const Args& a, NativeFunction*) {
+    double ms = msArg(v, a[0], "sleep(ms): ms");
+    return testSleepFor(v, harness(v).clock->nowMs() + int64_t(ms));
+}
+
+Value testSleepUntil(Vm& v, const Args& a, NativeFunction*) {
+    double t = msArg(v, a[0], "sleepUntil(epochMs): epochMs");
+    return testSleepFor(v, int64_t(t));
+}
+
 // ---- emitted(type?)
 
 Value emittedFn(Vm& v, const Args& a, NativeFunction*) {
@@ -401,6 +421,8 @@ void installTestNatives(Harness& h) {
     using bytecode::Builtin;
     v.setBuiltin(Builtin::mock, Value::object(v.newNative("mock", mockFn, 2)));
     v.setBuiltin(Builtin::emitted, Value::object(v.newNative("emitted", emittedFn, 1)));
+    v.setBuiltin(Builtin::sleep, Value::object(v.newNative("sleep", testSleep, 1)));
+    v.setBuiltin(Builtin::sleepUntil, Value::object(v.newNative("sleepUntil", testSleepUntil, 1)));
     Object* clock = v.newObject();
     v.setBuiltin(Builtin::clock, Value::object(clock));
     static const MethodSpec clockMethods[] = {

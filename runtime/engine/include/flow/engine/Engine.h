@@ -111,6 +111,9 @@ struct StartRequest {
     // A JSON array of all the workflow's arguments; when set it replaces
     // inputJson (which is the first argument only).
     std::string argsJson;
+    // `start wf(x) with { timeout }`: a run-level timeout set by the start
+    // (the workflow's own declared one still applies when it is earlier).
+    std::optional<int64_t> timeoutMs;
 };
 
 // work(): a long-running worker over the whole database.
