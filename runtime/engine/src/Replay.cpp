@@ -30,9 +30,9 @@ RowClass classify(const std::string& kind) {
                                       "event.waiting",      "event.emitted", "signal.sent",
                                       "signal.send-failed", "child.started"};
     static const char* const completions[] = {
-        "task.completed", "task.failed",         "timer.fired",   "signal.received",
-        "event.received", "signal.timeout",      "event.timeout", "child.completed",
-        "child.failed",   "run.cancel-requested"};
+        "task.completed", "task.failed",          "timer.fired",   "signal.received",
+        "event.received", "signal.timeout",       "event.timeout", "child.completed",
+        "child.failed",   "run.cancel-requested", "run.timed-out"};
     for (const char* k : ops)
         if (kind == k) return RowClass::Op;
     for (const char* k : completions)
@@ -61,14 +61,6 @@ Json capped(const std::string& json, size_t cap = 4096) {
         if (!j.is_discarded()) return j;
     }
     return Json(json.substr(0, std::min(cap, json.size())) + (json.size() > cap ? "..." : ""));
-}
-
-std::string jsonError(const std::string& name, const std::string& message,
-                      const Json& extra = Json::object()) {
-    Json e = extra.is_object() ? extra : Json::object();
-    e["name"] = name;
-    e["message"] = message;
-    return e.dump();
 }
 
 Json parseOr(const std::optional<std::string>& s, Json fallback = Json::object()) {
@@ -274,7 +266,8 @@ private:
     std::deque<uint64_t> unmatched_; // ops the new code created, not yet compared
     bool dirty_ = false;             // the VM has jobs to run (settled ops, a start)
     bool cancelSeen_ = false;
-    Outcome out_; // the replayed run's
+    bool timedOut_ = false; // the run ends failed with the timeout, whatever its code does
+    Outcome out_;           // the replayed run's
     ReplayReport rep_;
 
     void runVm();
@@ -308,7 +301,10 @@ void Replayer::runVm() {
         hs.add(*r);
         finish(RunStatus::Failed, "", im_.errorJson(v, *r));
     } else if (vm::Promise* p = v.mainPromise()) {
-        if (p->state == vm::PromiseState::Fulfilled) {
+        if (timedOut_ && p->state != vm::PromiseState::Pending) {
+            finish(RunStatus::Failed, "",
+                   jsonError("Timeout", "the workflow did not finish within its timeout"));
+        } else if (p->state == vm::PromiseState::Fulfilled) {
             std::string json;
             try {
                 if (auto j = vm::stringifyJson(v, p->result, "")) json = *j;
@@ -409,6 +405,7 @@ bool Replayer::settle(uint64_t step, bool ok, const std::string& json, int64_t a
 
 std::string Replayer::describeCompletion(const store::HistoryRow& h) {
     if (h.kind == "run.cancel-requested") return "a cancel request";
+    if (h.kind == "run.timed-out") return "the workflow timeout";
     std::string s = h.kind + " for step " + std::to_string(h.step);
     return h.name.empty() ? s : s + " (" + h.name + ")";
 }
@@ -442,14 +439,18 @@ bool Replayer::complete(size_t i) {
     if (!d.is_object()) d = Json::object();
     uint64_t step = uint64_t(h.step);
     const std::string& k = h.kind;
-    if (k == "run.cancel-requested") {
-        cancelSeen_ = true;
+    if (k == "run.cancel-requested" || k == "run.timed-out") {
+        // Every pending op fails with the same error (Activation.cpp step()).
+        bool cancel = k == "run.cancel-requested";
+        (cancel ? cancelSeen_ : timedOut_) = true;
+        std::string err = cancel ? jsonError("Cancelled", "the run was cancelled")
+                                 : jsonError("Timeout", "the workflow did not finish within "
+                                                        "its timeout");
         std::vector<uint64_t> ids;
         for (const auto& [id, op] : vm_->ops())
             ids.push_back(id);
         for (uint64_t id : ids)
-            if (!settle(id, false, jsonError("Cancelled", "the run was cancelled"), h.at))
-                return false;
+            if (!settle(id, false, err, h.at)) return false;
         return true;
     }
     if (k == "task.completed") {
