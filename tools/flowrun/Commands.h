@@ -18,5 +18,8 @@ int cmdCancel(int argc, char** argv); // Control.cpp
 int cmdEvents(int argc, char** argv); // Control.cpp
 int cmdTest(int argc, char** argv);   // Test.cpp
 int cmdReplay(int argc, char** argv); // Replay.cpp
+int cmdServe(int argc, char** argv);  // Serve.cpp
+int cmdDeploy(int argc, char** argv); // Deploy.cpp
+int cmdWork(int argc, char** argv);   // Deploy.cpp
 
 } // namespace flowrun

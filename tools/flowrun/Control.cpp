@@ -1,5 +1,9 @@
 // Control.cpp — `flowrun signal`, `emit`, `cancel` and `events`: messages to
 // runs and to the event log, from outside any run.
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -14,8 +18,33 @@ namespace {
 const char* const kSignalUsage = "flowrun signal RUN_ID NAME [JSON|@file] [--db PATH]";
 const char* const kEmitUsage = "flowrun emit TYPE [JSON|@file] [--db PATH]";
 const char* const kCancelUsage = "flowrun cancel RUN_ID [--db PATH]";
-const char* const kEventsUsage =
-    "flowrun events [--type T] [--since ID] [--limit N] [--unmatched] [--db PATH] [--json]";
+const char* const kEventsUsage = "flowrun events [--type T] [--since ID] [--limit N] [--unmatched] "
+                                 "[--follow] [--db PATH] [--json]";
+
+// --follow ends on Ctrl-C or SIGTERM, after the current poll.
+std::atomic<bool> gFollowStop{false};
+void onFollowStop(int) {
+    gFollowStop.store(true);
+}
+// How often --follow looks for new events.
+constexpr int kFollowPollMs = 100;
+
+// Who consumed an event, for `flowrun events`: a trigger and the run it
+// started (or its error), or a run whose waitForEvent took it.
+nlohmann::ordered_json consumerJson(const flow::store::ConsumerRow& c) {
+    nlohmann::ordered_json j = {
+        {"consumer", c.consumer}, {"kind", std::string(flow::store::name(c.kind))}, {"at", c.at}};
+    if (c.runId) j["run"] = *c.runId;
+    if (c.error) j["error"] = *c.error;
+    return j;
+}
+
+std::string consumerText(const flow::store::ConsumerRow& c) {
+    if (c.kind == flow::store::ConsumerKind::Wait)
+        return "waited for by run " + c.runId.value_or("?") + " (" + c.consumer + ")";
+    if (c.error) return "trigger " + c.consumer + " failed: " + *c.error;
+    return "trigger " + c.consumer + " started run " + c.runId.value_or("?");
+}
 
 flow::engine::EngineOptions options(const Args& a) {
     flow::engine::EngineOptions o;
@@ -92,35 +121,81 @@ int cmdCancel(int argc, char** argv) {
 }
 
 int cmdEvents(int argc, char** argv) {
-    Args a = parseArgs(argc, argv, {"--db", "--type", "--since", "--limit"}, {"--unmatched", "--json"});
+    Args a = parseArgs(argc, argv, {"--db", "--type", "--since", "--limit"},
+                       {"--unmatched", "--json", "--follow"});
     if (!a.error.empty()) return usageError("events", a.error, kEventsUsage);
+    if (a.has("--follow") && (a.has("--json") || a.has("--unmatched")))
+        return usageError("events",
+                          "--follow prints each new event as it is appended; it takes no "
+                          "--json or --unmatched",
+                          kEventsUsage);
     return guarded([&] {
         flow::engine::Engine engine(options(a));
-        std::vector<flow::store::EventRow> rows;
         int64_t limit = a.get("--limit") ? std::atoll(a.get("--limit")->c_str()) : 100;
         int64_t since = a.get("--since") ? std::atoll(a.get("--since")->c_str()) : 0;
-        if (a.has("--unmatched")) {
-            rows = engine.store().unmatchedEvents(limit, since);
-        } else {
+        auto fetch = [&](int64_t after, int64_t max) {
+            if (a.has("--unmatched")) {
+                auto rows = engine.store().unmatchedEvents(a.has("--type") ? 0 : max, after);
+                if (auto t = a.get("--type"))
+                    std::erase_if(rows, [&](const auto& e) { return e.type != *t; });
+                if (max > 0 && int64_t(rows.size()) > max) rows.resize(size_t(max));
+                return rows;
+            }
             flow::store::EventFilter f;
             if (auto t = a.get("--type")) f.type = *t;
-            f.sinceId = since;
-            f.limit = limit;
-            rows = engine.store().events(f);
-        }
+            f.sinceId = after;
+            f.limit = max;
+            return engine.store().events(f);
+        };
+        auto printLine = [&](const flow::store::EventRow& e) {
+            std::printf("%lld  %s  %s%s\n", (long long)e.id, e.type.c_str(), e.payload.c_str(),
+                        e.sourceRun ? ("  (from " + *e.sourceRun + ")").c_str() : "");
+            for (const auto& c : engine.store().consumers(e.id))
+                std::printf("    -> %s\n", consumerText(c).c_str());
+        };
+        std::vector<flow::store::EventRow> rows = fetch(since, limit);
         nlohmann::ordered_json arr = nlohmann::ordered_json::array();
         for (const auto& e : rows) {
             if (a.has("--json")) {
-                nlohmann::ordered_json j = {{"id", e.id}, {"type", e.type}, {"at", e.at},
-                                            {"payload", nlohmann::ordered_json::parse(e.payload, nullptr, false)}};
+                nlohmann::ordered_json j = {
+                    {"id", e.id},
+                    {"type", e.type},
+                    {"at", e.at},
+                    {"payload", nlohmann::ordered_json::parse(e.payload, nullptr, false)}};
                 if (e.sourceRun) j["run"] = *e.sourceRun;
+                nlohmann::ordered_json cs = nlohmann::ordered_json::array();
+                for (const auto& c : engine.store().consumers(e.id))
+                    cs.push_back(consumerJson(c));
+                j["consumers"] = cs;
                 arr.push_back(j);
             } else {
-                std::printf("%lld  %s  %s%s\n", (long long)e.id, e.type.c_str(), e.payload.c_str(),
-                            e.sourceRun ? ("  (from " + *e.sourceRun + ")").c_str() : "");
+                printLine(e);
             }
         }
         if (a.has("--json")) std::printf("%s\n", arr.dump(2).c_str());
+        if (!a.has("--follow")) return kOk;
+        // Follow: the events appended from now on (after the last one shown,
+        // or after the newest one when the listing was cut by --limit).
+        struct sigaction sa {};
+        sa.sa_handler = onFollowStop;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, nullptr);
+        sigaction(SIGTERM, &sa, nullptr);
+        int64_t cursor = rows.empty() ? std::max(since, engine.store().lastEventId())
+                                      : std::max(rows.back().id, engine.store().lastEventId());
+        std::fflush(stdout);
+        while (!gFollowStop.load()) {
+            auto fresh = fetch(cursor, 1000);
+            for (const auto& e : fresh) {
+                printLine(e);
+                cursor = std::max(cursor, e.id);
+            }
+            if (!fresh.empty()) {
+                std::fflush(stdout);
+                continue;
+            }
+            engine.clock().sleepMs(kFollowPollMs);
+        }
         return kOk;
     });
 }

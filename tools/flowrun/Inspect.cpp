@@ -8,6 +8,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "Views.h"
 #include "flow/engine/Clock.h"
 #include "flow/store/Store.h"
 
@@ -125,19 +126,7 @@ int cmdStatus(int argc, char** argv) {
         int64_t now = flow::engine::SystemClock().nowMs();
         Json waiting = Json::parse(run->waiting.value_or("[]"), nullptr, false);
         if (a.has("--json")) {
-            Json j = {{"id", run->id},
-                      {"workflow", run->workflow},
-                      {"status", std::string(flow::store::name(run->status))},
-                      {"module", run->moduleHash},
-                      {"createdAt", run->createdAt},
-                      {"updatedAt", run->updatedAt},
-                      {"input", Json::parse(run->input, nullptr, false)},
-                      {"waiting", waiting}};
-            if (run->result) j["result"] = Json::parse(*run->result, nullptr, false);
-            if (run->error) j["error"] = Json::parse(*run->error, nullptr, false);
-            if (run->parentRun) j["parent"] = *run->parentRun;
-            if (run->cancelRequested) j["cancelRequested"] = true;
-            std::printf("%s\n", j.dump(2).c_str());
+            std::printf("%s\n", runStatusView(*run).dump(2).c_str());
             return kOk;
         }
         std::printf("run       %s\n", run->id.c_str());
@@ -186,12 +175,7 @@ int cmdList(int argc, char** argv) {
         if (a.has("--json")) {
             Json arr = Json::array();
             for (const auto& r : runs)
-                arr.push_back({{"id", r.id},
-                               {"workflow", r.workflow},
-                               {"status", std::string(flow::store::name(r.status))},
-                               {"module", r.moduleHash},
-                               {"createdAt", r.createdAt},
-                               {"updatedAt", r.updatedAt}});
+                arr.push_back(runListItemView(r));
             std::printf("%s\n", arr.dump(2).c_str());
             return kOk;
         }
@@ -217,14 +201,7 @@ int cmdHistory(int argc, char** argv) {
         if (!run) return kBadInput;
         auto rows = store->history(run->id);
         if (a.has("--json")) {
-            Json arr = Json::array();
-            for (const auto& h : rows) {
-                Json j = {{"seq", h.seq}, {"at", h.at}, {"kind", h.kind}, {"step", h.step},
-                          {"name", h.name}, {"line", h.line}};
-                if (h.detail) j["detail"] = Json::parse(*h.detail, nullptr, false);
-                arr.push_back(j);
-            }
-            std::printf("%s\n", arr.dump(2).c_str());
+            std::printf("%s\n", historyView(rows).dump(2).c_str());
             return kOk;
         }
         std::printf("run %s  workflow %s  status %s  module %s\n", run->id.c_str(),

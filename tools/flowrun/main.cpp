@@ -28,7 +28,14 @@ void usage(FILE* out) {
         "  list [--status S] [--workflow W] [--limit N] [--json]\n"
         "  history RUN_ID [--json] the run's timeline\n"
         "  cancel RUN_ID           cancel a run (its finally blocks run)\n"
-        "  events [--type T] [--since ID] [--unmatched] [--json]\n"
+        "  events [--type T] [--since ID] [--unmatched] [--follow] [--json]\n"
+        "              the event log, with each event's consumers (triggers, waiting runs)\n"
+        "  deploy FILE...          make the files' workflows and triggers the current version\n"
+        "  work [--until-idle]     dispatch events to triggers, fire timers, drive runs;\n"
+        "              --until-idle exits once nothing is due (scripts, CI)\n"
+        "  serve [FILE...] [--http 127.0.0.1:PORT] [--workers N] [--token TOKEN]\n"
+        "              deploy the files, then work on every run of the database and serve\n"
+        "              the JSON HTTP API (default 127.0.0.1:8080); SIGTERM stops it cleanly\n"
         "  test PATH... [--filter PATTERN] [--seed N] [--shuffle-seeds N] [--junit FILE]\n"
         "              [--jobs N] [--hard-snapshot] [--verbose]\n"
         "              run the `test` blocks of .flow / .test.flow files in virtual time\n"
@@ -52,6 +59,8 @@ const Command kCommands[] = {
     {"list", flowrun::cmdList},     {"history", flowrun::cmdHistory},
     {"cancel", flowrun::cmdCancel}, {"events", flowrun::cmdEvents},
     {"test", flowrun::cmdTest},     {"replay", flowrun::cmdReplay},
+    {"serve", flowrun::cmdServe},   {"deploy", flowrun::cmdDeploy},
+    {"work", flowrun::cmdWork},
 };
 } // namespace
 

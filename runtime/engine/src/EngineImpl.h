@@ -106,6 +106,11 @@ struct Engine::Impl {
 
     int64_t now() { return opts.clock->nowMs(); }
 
+    // Triggers.cpp: the active triggers and what dispatch has seen
+    // (docs/events.md). shared_ptr: the type is complete only there.
+    struct TriggerState;
+    std::shared_ptr<TriggerState> triggers;
+
     // Crash-test hooks (tests/durability): FLOW_TEST_PAUSE_BEFORE_COMMIT=N /
     // FLOW_TEST_PAUSE_AT_COMMIT=N stop the process just before / just after
     // its Nth commit, announcing it on stderr, so a test can kill -9 it there.

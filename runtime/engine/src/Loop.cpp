@@ -267,6 +267,10 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
             I.execs.clear();
             return st;
         }
+        // Events appended since the last turn go to the active triggers
+        // (Triggers.cpp); the runs they start are loaded, and activated below.
+        // Runs started may mean a backlog left for the next turn.
+        size_t triggered = dispatchTriggers(batch);
         int64_t t = I.now();
         // Loading takes leases: one transaction for the whole batch, not a
         // commit (an fsync) per run.
@@ -348,7 +352,7 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
                 if (I.evict(*l)) ++st.evictions;
             releasing.commit();
         }
-        if (!ready.empty()) continue;
+        if (!ready.empty() || triggered > 0) continue;
 
         bool got = false;
         while (auto r = I.executor->wait(0)) {

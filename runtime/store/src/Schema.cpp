@@ -136,13 +136,26 @@ CREATE TABLE event_consumers (
 ) STRICT;
 )sql";
 
-constexpr std::array<const char*, 1> kMigrations = {kV1};
+// Version 2: the durable position of each event-log consumer that reads the
+// log in order (a trigger): the id of the last event it has dealt with, so a
+// worker never rescans old events and a restarted one resumes where the last
+// one stopped (DESIGN §5, docs/events.md).
+constexpr const char* kV2 = R"sql(
+CREATE TABLE consumer_positions (
+    consumer   TEXT PRIMARY KEY,
+    position   INTEGER NOT NULL CHECK (position >= 0),
+    updated_at INTEGER NOT NULL
+) STRICT;
+)sql";
+
+constexpr std::array<const char*, 2> kMigrations = {kV1, kV2};
 static_assert(kMigrations.size() == Store::kSchemaVersion,
               "a new migration must bump Store::kSchemaVersion");
 
-constexpr std::array<std::string_view, 10> kTables = {
+constexpr std::array<std::string_view, 11> kTables = {
     "modules", "deployments",   "runs",    "snapshots", "history",
-    "timers",  "task_attempts", "signals", "events",    "event_consumers"};
+    "timers",  "task_attempts", "signals", "events",    "event_consumers",
+    "consumer_positions"};
 
 int64_t pragmaInt(Store::Impl& impl, const char* sql) {
     Query q(impl, sql, "");

@@ -184,8 +184,10 @@ void Store::clearRuns() {
     // database before every test.
     // Deleting the runs cascades to their snapshots, history, timers,
     // attempts and signals; deleting the events, to their consumers.
-    for (const char* sql : {"DELETE FROM runs", "DELETE FROM events",
-                            "DELETE FROM sqlite_sequence WHERE name IN ('events', 'signals')"})
+    // Consumer positions are event ids: they go with the events.
+    for (const char* sql :
+         {"DELETE FROM runs", "DELETE FROM events", "DELETE FROM consumer_positions",
+          "DELETE FROM sqlite_sequence WHERE name IN ('events', 'signals')"})
         Query(*impl_, sql, "clear runs").finish();
     t.commit();
 }

@@ -128,6 +128,14 @@ struct WorkStats {
     std::vector<int64_t> timerLagMs;
 };
 
+// A trigger of a stored module (docs/events.md).
+struct TriggerInfo {
+    std::string key;        // its consumer key: "<file>:<type>#<n>"
+    std::string eventType;  // the `on "type"` it listens to
+    std::string moduleHash; // the module declaring it
+    std::string where;      // "file:line" of the `on`
+};
+
 struct RunOutcome {
     std::string runId;
     store::RunStatus status = store::RunStatus::Running;
@@ -175,6 +183,25 @@ public:
     // Requests cancellation: the run's pending waits and tasks fail with a
     // "Cancelled" error (finally blocks run) the next time it is driven.
     void cancel(const std::string& runId);
+
+    // ---- deployments and triggers (DESIGN §5, docs/events.md)
+    // Verifies and stores the module and makes it the current version of each
+    // of its workflows; its triggers become the active ones for those
+    // workflows' module (runs in flight keep their module). Returns the hash.
+    std::string deploy(std::span<const uint8_t> bytes, std::string_view source);
+    // Starts a run of the deployed version of `workflow` (EngineError, exit 2,
+    // when none is deployed). Not resident: work() drives it.
+    std::string startDeployed(const std::string& workflow, const std::string& inputJson);
+    // Hands the events appended since the last dispatch to the active
+    // triggers: each matching event starts exactly one run per trigger
+    // (deduplicated by event id, also across processes), recorded as the
+    // event's consumer; a trigger that fails is recorded too. Returns the
+    // number of runs started. work() calls it on every turn.
+    size_t dispatchTriggers(size_t limit = 256);
+    // The triggers a stored module declares, and the active ones (those of
+    // the deployed modules; per key, the most recently deployed module's).
+    std::vector<TriggerInfo> triggersOf(std::string_view moduleHash);
+    std::vector<TriggerInfo> activeTriggers();
 
     // ---- flowrun test (docs/testing.md): one process owns every run it
     // starts (they stay loaded) and the clock is usually virtual.

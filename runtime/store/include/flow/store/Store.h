@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "flow/store/Rows.h"
@@ -69,7 +70,7 @@ class Store {
 public:
     // Schema version this build creates and understands (PRAGMA user_version):
     // the number of migrations (a static_assert in Schema.cpp keeps them equal).
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     // PRAGMA application_id of a Flow database: "FLOW".
     static constexpr int32_t kApplicationId = 0x464C4F57;
 
@@ -202,6 +203,17 @@ public:
     // Events with no consumer row, id > afterId, oldest first. Pass the last id
     // seen as afterId to avoid rescanning old unmatched events.
     std::vector<EventRow> unmatchedEvents(int64_t limit, int64_t afterId = 0);
+
+    // ---- consumer positions (schema v2): how far an in-order reader of the
+    // log (a trigger) got, by the caller's consumer key. nullopt: none yet.
+    std::optional<int64_t> consumerPosition(std::string_view consumer);
+    // Moves the position forward to `position` (creating the row); never
+    // backwards, so two workers racing on one consumer cannot undo progress.
+    void advanceConsumer(std::string_view consumer, int64_t position, int64_t at);
+    // Sets the position when the consumer has none yet; returns whether it did.
+    bool initConsumer(std::string_view consumer, int64_t position, int64_t at);
+    // Every consumer and its position, by key (for `flowrun events` tooling).
+    std::vector<std::pair<std::string, int64_t>> consumerPositions();
 
     // ---- maintenance
     // "ok", or SQLite's integrity_check report followed by any foreign-key

@@ -1,0 +1,420 @@
+// HttpApi.cpp — see HttpApi.h. The routes, their JSON, and the cpp-httplib
+// glue. JSON shapes of runs, history and events come from Views.h, so the
+// API answers exactly what `flowrun status/list/history/events --json` print.
+#include "HttpApi.h"
+
+#include <charconv>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "Views.h"
+#include "flow/engine/Engine.h"
+#include "flow/store/Store.h"
+
+namespace flowrun {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+using flow::engine::EngineError;
+using flow::store::StoreError;
+using flow::store::StoreErrorKind;
+
+ApiResponse json(int status, const Json& j) {
+    ApiResponse r;
+    r.status = status;
+    r.body = j.dump();
+    return r;
+}
+
+ApiResponse error(int status, const std::string& message) {
+    return json(status, Json{{"error", message}});
+}
+
+// Compares without an early exit, so the time taken does not tell an
+// attacker how many leading characters of a guessed token were right.
+bool constantTimeEquals(const std::string& a, const std::string& b) {
+    size_t n = std::max(a.size(), b.size());
+    unsigned diff = a.size() == b.size() ? 0u : 1u;
+    for (size_t i = 0; i < n; ++i) {
+        unsigned char x = i < a.size() ? (unsigned char)a[i] : 0;
+        unsigned char y = i < b.size() ? (unsigned char)b[i] : 0;
+        diff |= unsigned(x ^ y);
+    }
+    return diff == 0;
+}
+
+std::vector<std::string> segments(const std::string& path) {
+    std::vector<std::string> out;
+    size_t i = 0;
+    while (i <= path.size()) {
+        size_t j = path.find('/', i);
+        if (j == std::string::npos) j = path.size();
+        if (j > i) out.push_back(path.substr(i, j - i));
+        i = j + 1;
+    }
+    return out;
+}
+
+std::optional<std::string> queryValue(const ApiRequest& r, const std::string& k) {
+    auto it = r.query.find(k);
+    if (it == r.query.end()) return std::nullopt;
+    return it->second;
+}
+
+// A non-negative integer query parameter; nullopt (with *bad set) if malformed.
+bool queryInt(const ApiRequest& r, const std::string& k, int64_t* out, std::string* bad) {
+    auto v = queryValue(r, k);
+    if (!v) return true;
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || p != v->data() + v->size() || n < 0) {
+        *bad = "query parameter '" + k + "' must be a non-negative integer, got '" + *v + "'";
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+// Parses a request body; an empty body is `null` when allowEmpty.
+bool parseBody(const std::string& body, bool allowEmpty, Json* out, ApiResponse* fail) {
+    if (body.empty() && allowEmpty) {
+        *out = nullptr;
+        return true;
+    }
+    try {
+        *out = Json::parse(body);
+        return true;
+    } catch (const Json::parse_error& e) {
+        *fail = error(400, std::string("malformed JSON in the request body: ") + e.what());
+        return false;
+    }
+}
+
+} // namespace
+
+struct HttpApi::Impl {
+    ApiOptions opts;
+    std::mutex engineMutex; // guards engine (and its store connection)
+    std::unique_ptr<flow::engine::Engine> engine;
+    std::mutex readMutex; // guards reader: GETs do not wait behind a write
+    std::unique_ptr<flow::store::Store> reader;
+    httplib::Server server;
+
+    flow::engine::EngineOptions engineOptions() const {
+        flow::engine::EngineOptions eo;
+        eo.dbPath = opts.dbPath;
+        eo.owner = opts.owner;
+        // The API only starts runs and records messages; the workers execute
+        // tasks. A run started here is handed to them through the database.
+        eo.dispatchTasks = false;
+        return eo;
+    }
+    ApiResponse route(const ApiRequest& r);
+    ApiResponse startRun(const ApiRequest& r);
+    ApiResponse listRuns(const ApiRequest& r);
+    ApiResponse getRun(const std::string& id);
+    ApiResponse history(const std::string& id);
+    ApiResponse signal(const std::string& id, const std::string& name, const ApiRequest& r);
+    ApiResponse cancel(const std::string& id);
+    ApiResponse postEvent(const ApiRequest& r);
+    ApiResponse listEvents(const ApiRequest& r);
+};
+
+HttpApi::HttpApi(ApiOptions opts) : impl_(std::make_unique<Impl>()) {
+    impl_->opts = std::move(opts);
+    impl_->engine = std::make_unique<flow::engine::Engine>(impl_->engineOptions());
+    flow::store::StoreOptions so;
+    so.path = impl_->opts.dbPath;
+    impl_->reader = flow::store::Store::open(so);
+}
+
+HttpApi::~HttpApi() = default;
+
+ApiResponse HttpApi::handle(const ApiRequest& req) {
+    const ApiOptions& o = impl_->opts;
+    if (!o.token.empty() && !constantTimeEquals(req.authorization, "Bearer " + o.token)) {
+        ApiResponse r = error(401, req.authorization.empty()
+                                       ? "missing token: send 'Authorization: Bearer TOKEN'"
+                                       : "wrong token");
+        r.headers["WWW-Authenticate"] = "Bearer";
+        return r;
+    }
+    if (req.body.size() > o.maxBodyBytes)
+        return error(413, "the request body is larger than " + std::to_string(o.maxBodyBytes) +
+                              " bytes");
+    try {
+        return impl_->route(req);
+    } catch (const StoreError& e) {
+        // Another writer held the lock past the busy timeout: worth a retry.
+        if (e.kind() == StoreErrorKind::Busy) return error(503, e.what());
+        return error(500, e.what());
+    } catch (const EngineError& e) {
+        return error(e.exitCode == 2 ? 400 : 500, e.what());
+    } catch (const std::exception& e) {
+        return error(500, e.what());
+    }
+}
+
+ApiResponse HttpApi::Impl::route(const ApiRequest& r) {
+    std::vector<std::string> s = segments(r.path);
+    const std::string& m = r.method;
+    bool get = m == "GET" || m == "HEAD", post = m == "POST";
+    auto notAllowed = [&](const char* allow) {
+        ApiResponse resp = error(405, "method " + m + " is not allowed on " + r.path +
+                                          " (allowed: " + allow + ")");
+        resp.headers["Allow"] = allow;
+        return resp;
+    };
+    if (s.size() == 1 && s[0] == "runs") {
+        if (get) return listRuns(r);
+        if (post) return startRun(r);
+        return notAllowed("GET, POST");
+    }
+    if (s.size() == 2 && s[0] == "runs") {
+        if (get) return getRun(s[1]);
+        return notAllowed("GET");
+    }
+    if (s.size() == 3 && s[0] == "runs" && s[2] == "history") {
+        if (get) return history(s[1]);
+        return notAllowed("GET");
+    }
+    if (s.size() == 3 && s[0] == "runs" && s[2] == "cancel") {
+        if (post) return cancel(s[1]);
+        return notAllowed("POST");
+    }
+    if (s.size() == 4 && s[0] == "runs" && s[2] == "signals") {
+        if (post) return signal(s[1], s[3], r);
+        return notAllowed("POST");
+    }
+    if (s.size() == 1 && s[0] == "events") {
+        if (get) return listEvents(r);
+        if (post) return postEvent(r);
+        return notAllowed("GET, POST");
+    }
+    return error(404, "no such route: " + m + " " + r.path);
+}
+
+ApiResponse HttpApi::Impl::startRun(const ApiRequest& r) {
+    Json body;
+    ApiResponse fail;
+    if (!parseBody(r.body, false, &body, &fail)) return fail;
+    if (!body.is_object() || !body.contains("workflow") || !body["workflow"].is_string() ||
+        body["workflow"].get<std::string>().empty())
+        return error(400, "expected {\"workflow\": NAME, \"input\": JSON}");
+    std::string wf = body["workflow"].get<std::string>();
+    std::string input = body.contains("input") ? body["input"].dump() : "null";
+    {
+        std::lock_guard<std::mutex> lock(readMutex);
+        if (!reader->deployedModule(wf)) {
+            std::string names;
+            for (const auto& d : reader->deployments())
+                if (d.workflow.empty() || d.workflow[0] != '@') // not a triggers-only module
+                    names += (names.empty() ? "" : ", ") + d.workflow;
+            return error(404, "no deployed workflow '" + wf +
+                                  "' (deployed: " + (names.empty() ? "none" : names) + ")");
+        }
+    }
+    std::string id;
+    {
+        // Its own Engine (see HttpApi.h): destroyed here, it keeps nothing.
+        flow::engine::Engine starter(engineOptions());
+        id = starter.startDeployed(wf, input);
+    }
+    if (opts.onStarted) opts.onStarted(id);
+    ApiResponse resp = json(201, Json{{"runId", id}});
+    resp.headers["Location"] = "/runs/" + id;
+    return resp;
+}
+
+ApiResponse HttpApi::Impl::listRuns(const ApiRequest& r) {
+    flow::store::RunFilter f;
+    if (auto st = queryValue(r, "status")) {
+        f.status = flow::store::parseRunStatus(*st);
+        if (!f.status)
+            return error(400, "unknown status '" + *st +
+                                  "' (running, waiting, completed, failed, cancelled)");
+    }
+    if (auto w = queryValue(r, "workflow")) f.workflow = *w;
+    std::string bad;
+    if (!queryInt(r, "limit", &f.limit, &bad)) return error(400, bad);
+    std::lock_guard<std::mutex> lock(readMutex);
+    Json arr = Json::array();
+    for (const auto& run : reader->listRuns(f))
+        arr.push_back(runListItemView(run));
+    return json(200, arr);
+}
+
+ApiResponse HttpApi::Impl::getRun(const std::string& id) {
+    std::lock_guard<std::mutex> lock(readMutex);
+    auto run = reader->getRun(id);
+    if (!run) return error(404, "no run '" + id + "'");
+    return json(200, runStatusView(*run));
+}
+
+ApiResponse HttpApi::Impl::history(const std::string& id) {
+    std::lock_guard<std::mutex> lock(readMutex);
+    auto run = reader->getRun(id);
+    if (!run) return error(404, "no run '" + id + "'");
+    return json(200, historyView(reader->history(id)));
+}
+
+ApiResponse HttpApi::Impl::signal(const std::string& id, const std::string& name,
+                                  const ApiRequest& r) {
+    Json payload;
+    ApiResponse fail;
+    if (!parseBody(r.body, true, &payload, &fail)) return fail;
+    std::lock_guard<std::mutex> lock(engineMutex);
+    auto run = engine->store().getRun(id);
+    if (!run) return error(404, "no run '" + id + "'");
+    try {
+        engine->signal(id, name, payload.dump());
+    } catch (const EngineError& e) {
+        return error(409, e.what()); // the run has finished
+    }
+    return json(202, Json{{"runId", id}, {"signal", name}});
+}
+
+ApiResponse HttpApi::Impl::cancel(const std::string& id) {
+    {
+        std::lock_guard<std::mutex> lock(engineMutex);
+        auto run = engine->store().getRun(id);
+        if (!run) return error(404, "no run '" + id + "'");
+        try {
+            engine->cancel(id);
+        } catch (const EngineError& e) {
+            return error(409, e.what()); // the run has finished
+        }
+    }
+    if (opts.onCancel) opts.onCancel(id);
+    return json(202, Json{{"runId", id}, {"cancelRequested", true}});
+}
+
+ApiResponse HttpApi::Impl::postEvent(const ApiRequest& r) {
+    Json body;
+    ApiResponse fail;
+    if (!parseBody(r.body, false, &body, &fail)) return fail;
+    if (!body.is_object() || !body.contains("type") || !body["type"].is_string() ||
+        body["type"].get<std::string>().empty())
+        return error(400, "expected {\"type\": TYPE, \"payload\": JSON}");
+    std::string payload = body.contains("payload") ? body["payload"].dump() : "null";
+    std::lock_guard<std::mutex> lock(engineMutex);
+    int64_t id = engine->store().appendEvent(body["type"].get<std::string>(), payload,
+                                             engine->clock().nowMs());
+    return json(201, Json{{"id", id}});
+}
+
+ApiResponse HttpApi::Impl::listEvents(const ApiRequest& r) {
+    int64_t since = 0, limit = 100;
+    std::string bad;
+    if (!queryInt(r, "since", &since, &bad) || !queryInt(r, "limit", &limit, &bad))
+        return error(400, bad);
+    auto unmatched = queryValue(r, "unmatched");
+    std::lock_guard<std::mutex> lock(readMutex);
+    std::vector<flow::store::EventRow> rows;
+    if (unmatched && *unmatched != "0" && *unmatched != "false") {
+        rows = reader->unmatchedEvents(limit, since);
+    } else {
+        flow::store::EventFilter f;
+        f.type = queryValue(r, "type");
+        f.sinceId = since;
+        f.limit = limit;
+        rows = reader->events(f);
+    }
+    Json arr = Json::array();
+    for (const auto& e : rows)
+        arr.push_back(eventView(e, reader->consumers(e.id)));
+    return json(200, arr);
+}
+
+// ---- cpp-httplib glue
+
+int HttpApi::bind(const std::string& host, int port, std::string* err) {
+    httplib::Server& svr = impl_->server;
+    auto respond = [this](const httplib::Request& req, httplib::Response& res) {
+        ApiRequest r;
+        r.method = req.method;
+        r.path = req.path;
+        r.query = req.params;
+        r.authorization = req.get_header_value("Authorization");
+        r.body = req.body;
+        ApiResponse out = handle(r);
+        res.status = out.status;
+        for (const auto& [k, v] : out.headers)
+            res.set_header(k, v);
+        res.set_content(out.body, "application/json");
+    };
+    // Every path and method reaches the router above (".*" is the library's
+    // own pattern matching; this code builds no regex).
+    svr.Get(".*", respond);
+    svr.Post(".*", respond);
+    svr.Put(".*", respond);
+    svr.Patch(".*", respond);
+    svr.Delete(".*", respond);
+    svr.Options(".*", respond);
+    // The token is checked before the body is read, so an unauthenticated
+    // client gets 401, not 413, and cannot make the server read megabytes.
+    svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        const std::string& token = impl_->opts.token;
+        if (token.empty() ||
+            constantTimeEquals(req.get_header_value("Authorization"), "Bearer " + token))
+            return httplib::Server::HandlerResponse::Unhandled;
+        ApiRequest r;
+        r.method = req.method;
+        r.path = req.path;
+        r.authorization = req.get_header_value("Authorization");
+        ApiResponse out = handle(r); // 401
+        res.status = out.status;
+        for (const auto& [k, v] : out.headers)
+            res.set_header(k, v);
+        res.set_content(out.body, "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+    });
+    // The library's own refusals (a Content-Length over the cap: 413; a
+    // request it cannot parse: 400) get a JSON body too.
+    svr.set_payload_max_length(impl_->opts.maxBodyBytes);
+    // An idle keep-alive connection holds a server thread until this
+    // timeout, and stop() waits for those threads: keep shutdown prompt.
+    svr.set_keep_alive_timeout(1);
+    // Small JSON answers on keep-alive connections: without TCP_NODELAY each
+    // waits ~40 ms for Nagle's algorithm (measured by bench/events).
+    svr.set_tcp_nodelay(true);
+    svr.set_error_handler(httplib::Server::HandlerWithResponse(
+        [this](const httplib::Request&, httplib::Response& res) {
+            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+            std::string msg =
+                res.status == 413
+                    ? "the request body is larger than " +
+                          std::to_string(impl_->opts.maxBodyBytes) + " bytes"
+                    : "the server refused the request (HTTP " + std::to_string(res.status) + ")";
+            res.set_content(Json{{"error", msg}}.dump(), "application/json");
+            return httplib::Server::HandlerResponse::Handled;
+        }));
+    int bound = -1;
+    if (port == 0) {
+        bound = svr.bind_to_any_port(host);
+    } else if (svr.bind_to_port(host, port)) {
+        bound = port;
+    }
+    if (bound <= 0) {
+        *err = "cannot listen on " + host + ":" + std::to_string(port) +
+               " (address in use, or not an address of this machine)";
+        return -1;
+    }
+    return bound;
+}
+
+void HttpApi::listen() {
+    impl_->server.listen_after_bind();
+}
+
+void HttpApi::stop() {
+    impl_->server.stop();
+}
+
+} // namespace flowrun

@@ -1,0 +1,68 @@
+#pragma once
+// HttpApi.h — `flowrun serve`'s JSON HTTP API (docs: /work/notes/s3/serve-doc.md
+// until merged into docs/runtime.md). It owns its own Engine (its own SQLite
+// connection, behind a mutex: an Engine is single-threaded and the HTTP server
+// runs handlers on a thread pool) and never shares it with a worker thread:
+// the workers find what the API wrote (runs, signals, cancel requests,
+// events) in the database, as separate processes would.
+//
+// Routing is done here, not by the HTTP library: that is how an unknown path
+// gets a JSON 404 and a known path with the wrong method a 405 with `Allow`.
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace flowrun {
+
+struct ApiOptions {
+    std::string dbPath;
+    std::string token;                     // non-empty: every request needs "Bearer TOKEN"
+    size_t maxBodyBytes = size_t(1) << 20; // larger bodies get 413
+    std::string owner;                     // lease owner name of the API's Engine
+    // Called after a run was started, and after a cancel request was
+    // stored: serve hands such runs to a worker engine when none holds them
+    // (Serve.cpp, "rescue"). Runs on the request's thread.
+    std::function<void(const std::string&runId)> onStarted, onCancel;
+};
+
+// One request as the router sees it (decoded path, query parameters).
+struct ApiRequest {
+    std::string method; // "GET", "POST", ...
+    std::string path;   // "/runs/r-1/history"
+    std::multimap<std::string, std::string> query;
+    std::string authorization; // the Authorization header, "" if absent
+    std::string body;
+};
+struct ApiResponse {
+    int status = 200;
+    std::string body; // JSON text
+    std::map<std::string, std::string> headers;
+};
+
+class HttpApi {
+public:
+    // Opens the API's Engine on the database (EngineError/StoreError on failure).
+    explicit HttpApi(ApiOptions opts);
+    ~HttpApi();
+    HttpApi(const HttpApi&) = delete;
+    HttpApi& operator=(const HttpApi&) = delete;
+
+    // The router: any request to JSON. Thread-safe; never throws.
+    ApiResponse handle(const ApiRequest& req);
+
+    // Binds host:port (port 0: a free one). Returns the port, or -1 with *error.
+    int bind(const std::string& host, int port, std::string* error);
+    // Serves until stop(); call from the thread that will serve.
+    void listen();
+    // Stops accepting and returns listen() once in-flight requests end.
+    void stop();
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace flowrun

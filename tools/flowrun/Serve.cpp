@@ -1,0 +1,436 @@
+// Serve.cpp — `flowrun serve`: deploys the modules given, then works as a
+// long-running worker over the whole database and serves the JSON HTTP API
+// (HttpApi.h). Documented in /work/notes/s3/serve-doc.md (for docs/runtime.md).
+//
+// Threads, each with its OWN Engine (an Engine and its SQLite connection are
+// single-threaded; leases make the threads cooperate exactly as separate
+// processes do, so N threads and N processes behave alike):
+//   - N workers, each looping Engine::work(): due timers, signals, triggers,
+//     tasks, retries, group commit;
+//   - the HTTP server (its handlers share the API's own Engine, HttpApi.h);
+//   - rescue: work() loads a run only when one of its timers falls due or a
+//     signal arrives. A run that needs attention for another reason — its
+//     first tasks were decided by the API's start, its process was killed
+//     with a task in flight or while it waited for an event or a child, a
+//     cancel request reached it while nobody held it — would wait forever.
+//     Rescue scans for such runs that no live process holds and drives each
+//     (Engine::drive, in an Engine of its own) until it only waits for
+//     timers and signals again, which the workers handle; then it lets go.
+//   - this thread: waits for SIGTERM/SIGINT, then stops the others: the HTTP
+//     server stops accepting, every worker finishes its current boundary,
+//     the Engines release their leases, exit 0.
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <list>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "Args.h"
+#include "Commands.h"
+#include "HttpApi.h"
+#include "Load.h"
+#include "flow/bytecode/Writer.h"
+#include "flow/engine/Engine.h"
+#include "flow/store/Store.h"
+
+namespace flowrun {
+
+namespace {
+
+const char* const kServeUsage =
+    "flowrun serve [FILE.flow|FILE.flowc ...] [--db PATH] [--http HOST:PORT] [--workers N]\n"
+    "              [--token TOKEN] [--max-tasks N]";
+
+using Json = nlohmann::json;
+using flow::engine::Engine;
+using flow::engine::EngineError;
+using flow::engine::EngineOptions;
+using flow::store::RunRow;
+using flow::store::RunStatus;
+
+std::atomic<bool> gStop{false};
+int gWakeFd = -1; // the write end of the self-pipe the main thread polls
+
+extern "C" void onStopSignal(int) {
+    gStop.store(true);
+    if (gWakeFd >= 0) {
+        char c = 'x';
+        ssize_t n = ::write(gWakeFd, &c, 1); // async-signal-safe
+        (void)n;
+    }
+    // A second signal ends the process at once (the default action).
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+}
+
+std::string hostName() {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return host;
+}
+
+// Lease owners are "PID:ROLE@HOST": unique per Engine (two Engines of one
+// process must not share leases), and the engine's takeover of a dead
+// process's leases still reads the PID before the first non-digit.
+std::string ownerName(const std::string& role) {
+    return std::to_string(::getpid()) + ":" + role + "@" + hostName();
+}
+
+// The owner names a process of this host that no longer exists (kill -9).
+bool ownerIsDeadHere(const std::string& owner) {
+    auto at = owner.find('@');
+    if (at == std::string::npos || owner.substr(at + 1) != hostName()) return false;
+    long pid = std::strtol(owner.c_str(), nullptr, 10);
+    return pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH;
+}
+
+bool isFinal(RunStatus s) {
+    return s == RunStatus::Completed || s == RunStatus::Failed || s == RunStatus::Cancelled;
+}
+
+void sleepUnlessStopped(int64_t ms) {
+    for (int64_t t = 0; t < ms && !gStop.load(); t += 20)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+// What a run waits for, as the engine wrote it at its last boundary: true
+// when every wait is one work() finds by itself (a timer, a retry back-off,
+// a signal with none pending: work() notices new signals).
+bool workersHandle(flow::store::Store& s, const RunRow& r) {
+    if (r.cancelRequested && !r.error) return false; // the cancel is not applied yet
+    if (r.status != RunStatus::Waiting) return false;
+    Json w = Json::parse(r.waiting.value_or("[]"), nullptr, false);
+    if (!w.is_array()) return false;
+    for (const auto& e : w) {
+        std::string kind = e.value("kind", "");
+        if (kind == "timer") continue;
+        if (kind == "task" && e.value("state", "") == "retry-backoff") continue;
+        if (kind == "signal" && s.pendingSignals(r.id, e.value("name", "")).empty()) continue;
+        return false;
+    }
+    return true;
+}
+
+// See the file comment. At most kMaxRescues runs are driven at once.
+class Rescue {
+public:
+    Rescue(std::string db, size_t maxTasks) : db_(std::move(db)), maxTasks_(maxTasks) {}
+
+    // Look at this run soon (the API just started it or asked to cancel it).
+    void nudge(const std::string& id) {
+        std::lock_guard<std::mutex> lock(m_);
+        nudged_.insert(id);
+        cv_.notify_one();
+    }
+
+    // The scanning thread's body, until gStop.
+    void loop() {
+        std::unique_ptr<flow::store::Store> store;
+        int64_t lastScan = 0;
+        while (!gStop.load()) {
+            std::set<std::string> candidates;
+            {
+                std::unique_lock<std::mutex> lock(m_);
+                cv_.wait_for(lock, std::chrono::milliseconds(100),
+                             [&] { return !nudged_.empty() || gStop.load(); });
+                candidates.swap(nudged_);
+            }
+            if (gStop.load()) break;
+            reap();
+            try {
+                if (!store) store = flow::store::Store::open({.path = db_});
+                int64_t now = nowMs();
+                std::vector<RunRow> rows;
+                for (const std::string& id : candidates)
+                    if (auto r = store->getRun(id)) rows.push_back(*r);
+                if (now - lastScan >= kScanMs) {
+                    lastScan = now;
+                    for (RunStatus st : {RunStatus::Running, RunStatus::Waiting}) {
+                        auto more = store->listRuns({.status = st, .limit = kScanLimit});
+                        rows.insert(rows.end(), more.begin(), more.end());
+                    }
+                }
+                for (const RunRow& r : rows)
+                    if (orphan(*store, r, now)) start(r.id);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "flowrun serve: rescue: %s\n", e.what());
+                store.reset();
+                sleepUnlessStopped(500);
+            }
+        }
+        // gStop: every drive's watcher stops it at its next boundary.
+        for (auto& d : drives_)
+            d.thread.join();
+        drives_.clear();
+    }
+
+private:
+    static constexpr int64_t kScanMs = 500;
+    static constexpr int64_t kScanLimit = 2000;
+    static constexpr size_t kMaxRescues = 16;
+    static constexpr int64_t kRetryFailedMs = 60000;
+
+    struct Drive {
+        std::string id;
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+
+    static int64_t nowMs() {
+        using namespace std::chrono;
+        return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    }
+
+    bool orphan(flow::store::Store& s, const RunRow& r, int64_t now) {
+        if (isFinal(r.status) || active_.count(r.id)) return false;
+        {
+            // A run that cannot be resumed (corrupt snapshot) is retried
+            // rarely, not at every scan.
+            std::lock_guard<std::mutex> lock(m_);
+            auto f = failedAt_.find(r.id);
+            if (f != failedAt_.end() && now - f->second < kRetryFailedMs) return false;
+        }
+        bool free = !r.leaseOwner || r.leaseOwner->empty() ||
+                    (r.leaseExpires && *r.leaseExpires <= now) || ownerIsDeadHere(*r.leaseOwner);
+        return free && !workersHandle(s, r);
+    }
+
+    void reap() {
+        for (auto it = drives_.begin(); it != drives_.end();) {
+            if (it->done->load()) {
+                it->thread.join();
+                active_.erase(it->id);
+                it = drives_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+
+    void start(const std::string& id) {
+        if (drives_.size() >= kMaxRescues) return; // the next scan finds it again
+        active_.insert(id);
+        auto done = std::make_shared<std::atomic<bool>>(false);
+        std::string role = "rescue" + std::to_string(++counter_);
+        drives_.push_back(
+            {id, std::thread([this, id, done, role] { drive(id, role, *done); }), done});
+    }
+
+    // Drives one run until the workers can take it over (or it ends).
+    void drive(const std::string& id, const std::string& role, std::atomic<bool>& done) {
+        std::atomic<bool> halt{false};
+        std::thread watcher([&] {
+            try {
+                auto s = flow::store::Store::open({.path = db_});
+                std::string me = ownerName(role);
+                while (!halt.load()) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+                    if (gStop.load()) break;
+                    auto r = s->getRun(id);
+                    if (!r || isFinal(r->status)) continue; // drive() returns by itself
+                    // Only once this drive holds the run: what the row says
+                    // is then what this Engine committed.
+                    if (r->leaseOwner == me && workersHandle(*s, *r)) break;
+                }
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "flowrun serve: rescue of %s: %s\n", id.c_str(), e.what());
+            }
+            halt.store(true);
+        });
+        try {
+            EngineOptions eo;
+            eo.dbPath = db_;
+            eo.owner = ownerName(role);
+            eo.maxConcurrentTasks = maxTasks_;
+            Engine engine(eo);
+            engine.drive(id, &halt);
+        } catch (const EngineError& e) {
+            // Another process holds it (it polls, and applies a cancel itself),
+            // or it cannot be resumed (`flowrun resume` reports why).
+            if (e.exitCode != kBadInput) {
+                std::fprintf(stderr, "flowrun serve: rescue of %s: %s\n", id.c_str(), e.what());
+                std::lock_guard<std::mutex> lock(m_);
+                failedAt_[id] = nowMs();
+            }
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "flowrun serve: rescue of %s: %s\n", id.c_str(), e.what());
+        }
+        halt.store(true);
+        watcher.join();
+        done.store(true);
+    }
+
+    std::string db_;
+    size_t maxTasks_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::set<std::string> nudged_;            // guarded by m_
+    std::map<std::string, int64_t> failedAt_; // guarded by m_
+    // Only the scanning thread touches these.
+    std::set<std::string> active_;
+    std::list<Drive> drives_;
+    uint64_t counter_ = 0;
+};
+
+// One worker thread: Engine::work() until gStop. A failure (the database
+// locked past the busy timeout, a full disk) drops the Engine — releasing its
+// leases — and starts a fresh one after a pause, rather than ending serve.
+void workerLoop(int k, std::string db, size_t maxTasks) {
+    int64_t pause = 100;
+    while (!gStop.load()) {
+        try {
+            EngineOptions eo;
+            eo.dbPath = db;
+            eo.owner = ownerName("w" + std::to_string(k));
+            eo.maxConcurrentTasks = maxTasks;
+            Engine engine(eo);
+            engine.work(&gStop);
+            return;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "flowrun serve: worker %d: %s (restarting in %lld ms)\n", k,
+                         e.what(), (long long)pause);
+            sleepUnlessStopped(pause);
+            pause = std::min<int64_t>(pause * 2, 5000);
+        }
+    }
+}
+
+bool isLoopback(const std::string& host) {
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// "HOST:PORT" (an IPv6 host in brackets: "[::1]:8080").
+bool parseListen(const std::string& spec, std::string* host, int* port) {
+    auto colon = spec.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 >= spec.size()) return false;
+    *host = spec.substr(0, colon);
+    if (host->size() >= 2 && host->front() == '[' && host->back() == ']')
+        *host = host->substr(1, host->size() - 2);
+    std::string p = spec.substr(colon + 1);
+    if (p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+    *port = std::atoi(p.c_str());
+    return *port <= 65535 && !host->empty();
+}
+
+} // namespace
+
+int cmdServe(int argc, char** argv) {
+    Args a = parseArgs(argc, argv, {"--db", "--http", "--workers", "--token", "--max-tasks"}, {});
+    if (!a.error.empty()) return usageError("serve", a.error, kServeUsage);
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    if (auto h = a.get("--http"); h && !parseListen(*h, &host, &port))
+        return usageError("serve",
+                          "--http expects HOST:PORT (e.g. 127.0.0.1:8080), got '" + *h + "'",
+                          kServeUsage);
+    int workers = 1;
+    if (auto w = a.get("--workers")) {
+        workers = std::atoi(w->c_str());
+        if (workers < 1 || workers > 64 || w->find_first_not_of("0123456789") != std::string::npos)
+            return usageError("serve", "--workers expects a number from 1 to 64, got '" + *w + "'",
+                              kServeUsage);
+    }
+    size_t maxTasks = 8;
+    if (auto n = a.get("--max-tasks")) maxTasks = size_t(std::max(1L, std::atol(n->c_str())));
+    std::string token = a.get("--token").value_or("");
+    if (a.has("--token") && token.empty())
+        return usageError("serve", "--token is empty", kServeUsage);
+    std::string db = dbPath(a);
+
+    return guarded([&]() -> int {
+        // Deploy the modules given (their workflows and triggers become the
+        // current version), all before serving anything.
+        {
+            EngineOptions eo;
+            eo.dbPath = db;
+            eo.owner = ownerName("deploy");
+            Engine deployer(eo);
+            for (const std::string& file : a.positional) {
+                LoadOutcome lo = loadProgram(file);
+                if (!lo.module) return lo.exitCode;
+                std::string hash = deployer.deploy(flow::bytecode::writeModule(*lo.module), file);
+                std::fprintf(stderr, "flowrun serve: deployed %s (module %s)\n", file.c_str(),
+                             hash.substr(0, 12).c_str());
+            }
+        }
+        Rescue rescue(db, maxTasks);
+        ApiOptions ao;
+        ao.dbPath = db;
+        ao.token = token;
+        ao.owner = ownerName("api");
+        ao.onStarted = [&rescue](const std::string& id) { rescue.nudge(id); };
+        ao.onCancel = [&rescue](const std::string& id) { rescue.nudge(id); };
+        HttpApi api(ao);
+        std::string err;
+        int bound = api.bind(host, port, &err);
+        if (bound < 0) {
+            std::fprintf(stderr, "flowrun serve: error: %s\n", err.c_str());
+            return kBadInput;
+        }
+        if (!isLoopback(host))
+            std::fprintf(stderr,
+                         "flowrun serve: warning: listening on %s, which is not a loopback "
+                         "address%s\n",
+                         host.c_str(), token.empty() ? ", without --token" : "");
+
+        int pipeFds[2];
+        if (::pipe(pipeFds) != 0) throw std::runtime_error("cannot create a pipe");
+        gWakeFd = pipeFds[1];
+        struct sigaction sa {};
+        sa.sa_handler = onStopSignal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, nullptr);
+        sigaction(SIGTERM, &sa, nullptr);
+
+        std::atomic<bool> httpDone{false};
+        std::thread http([&api, &httpDone] {
+            api.listen();
+            httpDone.store(true);
+        });
+        std::vector<std::thread> pool;
+        for (int k = 1; k <= workers; ++k)
+            pool.emplace_back(workerLoop, k, db, maxTasks);
+        std::thread rescuer([&rescue] { rescue.loop(); });
+
+        std::printf("listening on http://%s:%d\n",
+                    host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(),
+                    bound);
+        std::fflush(stdout);
+
+        struct pollfd pfd {
+            pipeFds[0], POLLIN, 0
+        };
+        while (!gStop.load())
+            ::poll(&pfd, 1, 200);
+        std::fprintf(stderr, "flowrun serve: stopping (finishing the current boundaries)\n");
+        // stop() before listen() has begun would be lost: repeat it.
+        while (!httpDone.load()) {
+            api.stop();
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        http.join();
+        for (auto& t : pool)
+            t.join();
+        rescuer.join();
+        gWakeFd = -1;
+        ::close(pipeFds[0]);
+        ::close(pipeFds[1]);
+        std::fprintf(stderr, "flowrun serve: stopped\n");
+        return kOk;
+    });
+}
+
+} // namespace flowrun
