@@ -277,6 +277,7 @@ ApiResponse HttpApi::Impl::signal(const std::string& id, const std::string& name
     } catch (const EngineError& e) {
         return error(409, e.what()); // the run has finished
     }
+    if (opts.onChange) opts.onChange();
     return json(202, Json{{"runId", id}, {"signal", name}});
 }
 
@@ -303,9 +304,13 @@ ApiResponse HttpApi::Impl::postEvent(const ApiRequest& r) {
         body["type"].get<std::string>().empty())
         return error(400, "expected {\"type\": TYPE, \"payload\": JSON}");
     std::string payload = body.contains("payload") ? body["payload"].dump() : "null";
-    std::lock_guard<std::mutex> lock(engineMutex);
-    int64_t id = engine->store().appendEvent(body["type"].get<std::string>(), payload,
-                                             engine->clock().nowMs());
+    int64_t id = 0;
+    {
+        std::lock_guard<std::mutex> lock(engineMutex);
+        id = engine->store().appendEvent(body["type"].get<std::string>(), payload,
+                                         engine->clock().nowMs());
+    }
+    if (opts.onChange) opts.onChange();
     return json(201, Json{{"id", id}});
 }
 

@@ -25,6 +25,9 @@ struct ApiOptions {
     // stored: serve hands such runs to a worker engine when none holds them
     // (Serve.cpp, "rescue"). Runs on the request's thread.
     std::function<void(const std::string&runId)> onStarted, onCancel;
+    // Called after an event or a signal was stored: serve wakes its idle
+    // workers (their poll interval would otherwise delay the reaction).
+    std::function<void()> onChange;
 };
 
 // One request as the router sees it (decoded path, query parameters).

@@ -64,6 +64,37 @@ using flow::store::RunStatus;
 std::atomic<bool> gStop{false};
 int gWakeFd = -1; // the write end of the self-pipe the main thread polls
 
+// The workers' clock: real time, but an idle worker's sleep (work() waits up
+// to its poll interval when nothing is due) ends as soon as the API stores an
+// event or a signal, so a trigger or a waiting run reacts in milliseconds
+// instead of after the rest of the poll interval.
+class WakeClock final : public flow::engine::Clock {
+public:
+    int64_t nowMs() override { return system_.nowMs(); }
+    void sleepMs(int64_t ms) override {
+        // Each worker thread remembers the last wake-up it saw: one that came
+        // while it was busy ends its next sleep at once (none is lost).
+        thread_local uint64_t seen = 0;
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(0, ms)),
+                     [&] { return generation_ != seen || gStop.load(); });
+        seen = generation_;
+    }
+    void wake() {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            ++generation_;
+        }
+        cv_.notify_all();
+    }
+
+private:
+    flow::engine::SystemClock system_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    uint64_t generation_ = 0;
+};
+
 extern "C" void onStopSignal(int) {
     gStop.store(true);
     if (gWakeFd >= 0) {
@@ -288,12 +319,13 @@ private:
 // One worker thread: Engine::work() until gStop. A failure (the database
 // locked past the busy timeout, a full disk) drops the Engine — releasing its
 // leases — and starts a fresh one after a pause, rather than ending serve.
-void workerLoop(int k, std::string db, size_t maxTasks) {
+void workerLoop(int k, std::string db, size_t maxTasks, std::shared_ptr<WakeClock> clock) {
     int64_t pause = 100;
     while (!gStop.load()) {
         try {
             EngineOptions eo;
             eo.dbPath = db;
+            eo.clock = clock;
             eo.owner = ownerName("w" + std::to_string(k));
             eo.maxConcurrentTasks = maxTasks;
             Engine engine(eo);
@@ -373,6 +405,8 @@ int cmdServe(int argc, char** argv) {
         ao.owner = ownerName("api");
         ao.onStarted = [&rescue](const std::string& id) { rescue.nudge(id); };
         ao.onCancel = [&rescue](const std::string& id) { rescue.nudge(id); };
+        auto clock = std::make_shared<WakeClock>();
+        ao.onChange = [clock] { clock->wake(); };
         HttpApi api(ao);
         std::string err;
         int bound = api.bind(host, port, &err);
@@ -402,7 +436,7 @@ int cmdServe(int argc, char** argv) {
         });
         std::vector<std::thread> pool;
         for (int k = 1; k <= workers; ++k)
-            pool.emplace_back(workerLoop, k, db, maxTasks);
+            pool.emplace_back(workerLoop, k, db, maxTasks, clock);
         std::thread rescuer([&rescue] { rescue.loop(); });
 
         std::printf("listening on http://%s:%d\n",
