@@ -137,6 +137,8 @@ struct Engine::Impl {
     // The loaded runs with something to do: a fresh start or arrivals.
     std::vector<Live*> readyRuns();
     void route(tasks::TaskResult r); // a task result -> its run's arrivals
+    // Routes every task result already finished; true if there was one.
+    bool routeFinished();
     // Drops an idle run from memory (its state is committed); false if busy.
     bool evict(Live& l);
 

@@ -138,6 +138,15 @@ void Engine::Impl::loadStartedChildren() {
         if (!live.count(s)) load(s);
 }
 
+bool Engine::Impl::routeFinished() {
+    bool got = false;
+    while (auto r = executor->wait(0)) {
+        route(std::move(*r));
+        got = true;
+    }
+    return got;
+}
+
 std::vector<Live*> Engine::Impl::readyRuns() {
     std::vector<Live*> ready;
     for (auto& [id, l] : live)
@@ -196,12 +205,7 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
             if (auto d = I.nextDue(*l)) wait = std::min(wait, std::max<int64_t>(0, *d - t));
         // Results already finished (inFlight() no longer counts them) first,
         // then wait for the next one, or just for time to pass.
-        bool got = false;
-        while (auto r = I.executor->wait(0)) {
-            I.route(std::move(*r));
-            got = true;
-        }
-        if (got) continue;
+        if (I.routeFinished()) continue;
         if (I.executor->inFlight() > 0) {
             if (auto r = I.executor->wait(wait)) {
                 I.route(std::move(*r));
@@ -354,12 +358,7 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
         }
         if (!ready.empty() || triggered > 0) continue;
 
-        bool got = false;
-        while (auto r = I.executor->wait(0)) {
-            I.route(std::move(*r));
-            got = true;
-        }
-        if (got) continue;
+        if (I.routeFinished()) continue;
         std::optional<int64_t> next = I.store->nextTimerDue();
         for (auto& [id, l] : I.live)
             if (auto d = I.nextDue(*l); d && (!next || *d < *next)) next = d;
@@ -392,12 +391,7 @@ void Engine::settle() {
                 dispatched = true;
             }
         if (dispatched) continue;
-        bool got = false;
-        while (auto r = I.executor->wait(0)) {
-            I.route(std::move(*r));
-            got = true;
-        }
-        if (got) continue;
+        if (I.routeFinished()) continue;
         if (I.executor->inFlight() > 0) {
             // Real task processes take real time, even under a virtual clock.
             if (auto r = I.executor->wait(I.opts.pollMs)) I.route(std::move(*r));
