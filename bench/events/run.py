@@ -4,13 +4,14 @@ through real processes and real HTTP on 127.0.0.1 (the in-process figures
 come from flow_events_bench).
 
   python3 bench/events/run.py --flowrun build/tools/flowrun [--procs 1,3]
-      [--clients 1,8] [--seconds 3] [--dispatch 2000] [--latency 200]
-      [--conn keepalive,new] [--repeat 3] [--dir PARENT] [--keep] [--json-only]
+      [--clients 1,8,32] [--batch 1,10] [--seconds 3] [--dispatch 2000] [--latency 200]
+      [--conn keepalive,new] [--loadgen build/bench/flow_post_load] [--repeat 3] [--dir PARENT] [--keep] [--json-only]
 
 Measured, each with 1 and 3 `flowrun serve` processes on one database:
   appends   K client processes POST /events {"type","payload"} for
             --seconds, each over one keep-alive connection or a new connection
-            per POST (--conn): events/s (201s counted, then checked against the
+            per POST (--conn), one event per POST or an array of --batch
+            events: events/s (201s counted, then checked against the
             log's row count). Clients set TCP_NODELAY;
   dispatch  `on "bench.tick" (e) => start tick(e)`, tick = one builtin("noop")
             step. The serves are started and idle; N events are then put in
@@ -172,9 +173,10 @@ def db_query(db, sql, args=()):
 
 # ------------------------------------------------------------------ appends
 
-def _client(port, seconds, start_at, out, keepalive):
+def _client(port, seconds, start_at, out, keepalive, batch):
     conn = connect(port)
-    body = json.dumps({"type": "bench.append", "payload": PAYLOAD})
+    one = {"type": "bench.append", "payload": PAYLOAD}
+    body = json.dumps(one if batch == 1 else [one] * batch)
     while time.time() < start_at:
         time.sleep(0.001)
     ok = errors = 0
@@ -185,22 +187,45 @@ def _client(port, seconds, start_at, out, keepalive):
             conn = connect(port)
         status, _ = request(conn, "POST", "/events", body)
         if status == 201:
-            ok += 1
+            ok += batch
         else:
             errors += 1
     out.put((ok, errors, time.time() - start_at))
     conn.close()
 
 
-def bench_appends(flowrun, directory, procs, clients, seconds, keepalive, tag):
-    db = os.path.join(directory, "appends-p%d-c%d-%s-%s.db"
-                      % (procs, clients, "ka" if keepalive else "new", tag))
+def bench_appends_loadgen(loadgen, flowrun, directory, procs, clients, seconds, batch, tag):
+    """The same over keep-alive connections, with the C++ load generator
+    (flow_post_load: K threads; python clients cost more CPU than the server)."""
+    db = os.path.join(directory, "appends-gen-p%d-c%d-b%d-%s.db" % (procs, clients, batch, tag))
+    serves = start_serves(flowrun, db, procs)
+    try:
+        gens = [subprocess.Popen([loadgen, "--port", str(serves[k].port), "--clients",
+                                  str(max(1, clients // procs)), "--seconds", str(seconds),
+                                  "--batch", str(batch)], stdout=subprocess.PIPE, text=True)
+                for k in range(procs)]
+        results = [json.loads(g.communicate(timeout=seconds + 60)[0]) for g in gens]
+    finally:
+        stop_serves(serves)
+    ok = sum(r["events"] for r in results)
+    errors = sum(r["errors"] for r in results)
+    elapsed = max(r["seconds"] for r in results)
+    stored = db_query(db, "SELECT count(*) FROM events WHERE type = 'bench.append'")[0][0]
+    if stored != ok:
+        raise RuntimeError("appends: %d events acknowledged but the log holds %d" % (ok, stored))
+    return {"events": ok, "errors": errors, "seconds": elapsed, "events_per_s": ok / elapsed}
+
+
+def bench_appends(flowrun, directory, procs, clients, seconds, keepalive, batch, tag):
+    db = os.path.join(directory, "appends-p%d-c%d-%s-b%d-%s.db"
+                      % (procs, clients, "ka" if keepalive else "new", batch, tag))
     serves = start_serves(flowrun, db, procs)
     try:
         out = mp.Queue()
         start_at = time.time() + 0.5
         workers = [mp.Process(target=_client,
-                              args=(serves[k % procs].port, seconds, start_at, out, keepalive))
+                              args=(serves[k % procs].port, seconds, start_at, out, keepalive,
+                                    batch))
                    for k in range(clients)]
         for w in workers:
             w.start()
@@ -372,7 +397,9 @@ def main():
     ap.add_argument("--flowrun", required=True)
     ap.add_argument("--dir", default=os.environ.get("TMPDIR", "/tmp"))
     ap.add_argument("--procs", default="1,3")
-    ap.add_argument("--clients", default="1,8")
+    ap.add_argument("--clients", default="1,8,32")
+    ap.add_argument("--batch", default="1,10",
+                    help="events per POST /events (1: one object; N: an array of N)")
     ap.add_argument("--conn", default="keepalive,new",
                     help="client connections for the appends: keepalive, new (one per POST)")
     ap.add_argument("--seconds", type=float, default=3.0)
@@ -380,6 +407,8 @@ def main():
     ap.add_argument("--latency", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", default="appends,dispatch,latency")
+    ap.add_argument("--loadgen", default=None,
+                    help="flow_post_load (built in build/bench): also measure appends with it")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--json-only", action="store_true")
     a = ap.parse_args()
@@ -388,6 +417,7 @@ def main():
         sys.exit("run.py: error: %s is not an executable flowrun" % a.flowrun)
     procs = [int(x) for x in a.procs.split(",")]
     clients = [int(x) for x in a.clients.split(",")]
+    batches = [int(x) for x in a.batch.split(",")]
     only = set(a.only.split(","))
     conn_modes = [m == "keepalive" for m in a.conn.split(",") if m in ("keepalive", "new")]
     directory = tempfile.mkdtemp(prefix="flow-events-run.", dir=a.dir)
@@ -418,14 +448,28 @@ def main():
             for p in procs:
                 for c in clients:
                     for ka in conn_modes:
-                        name = "appends_p%d_c%d_%s" % (p, c, "keepalive" if ka else "newconn")
-                        runs = attempt(name, lambda k: bench_appends(
-                            flowrun, directory, p, c, a.seconds, ka, str(k)))
+                        for bt in batches:
+                            name = "appends_p%d_c%d_%s_b%d" % (
+                                p, c, "keepalive" if ka else "newconn", bt)
+                            runs = attempt(name, lambda k: bench_appends(
+                                flowrun, directory, p, c, a.seconds, ka, bt, str(k)))
+                            if runs:
+                                b, m = summarize(runs, "events_per_s")
+                                log("%-34s %12.0f %12.0f %10.2f" % (
+                                    "%d serve, %d cl, %s, %d/POST" % (
+                                        p, c, "keep-alive" if ka else "new conn", bt),
+                                    b, m, b / out["fsync_per_s"]))
+            for p in procs if a.loadgen else []:
+                for c in clients:
+                    for bt in batches:
+                        name = "appends_p%d_c%d_loadgen_b%d" % (p, c, bt)
+                        runs = attempt(name, lambda k: bench_appends_loadgen(
+                            os.path.abspath(a.loadgen), flowrun, directory, p, c, a.seconds,
+                            bt, str(k)))
                         if runs:
                             b, m = summarize(runs, "events_per_s")
                             log("%-34s %12.0f %12.0f %10.2f" % (
-                                "%d serve, %d clients, %s" % (
-                                    p, c, "keep-alive" if ka else "new conn"),
+                                "%d serve, %d C++ cl, %d/POST" % (p, c, bt),
                                 b, m, b / out["fsync_per_s"]))
         if "dispatch" in only:
             log("\n%-34s %12s %12s %10s" % ("trigger dispatch (%d events)" % a.dispatch,

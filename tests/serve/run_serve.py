@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -465,10 +466,66 @@ def case_cluster(ctx):
         ctx.eq(ctx.stop(s), 0, "a survivor's exit status")
 
 
+def case_event_batches(ctx):
+    """POST /events with an array appends atomically; concurrent POSTs (which the
+    server commits in groups) each get their own id, and every event is in the log."""
+    s = ctx.serve()
+    _, out = api(ctx, s, "POST", "/events",
+                 [{"type": "b.one", "payload": {"i": i}} for i in range(3)], want=201)
+    ids = out.get("ids")
+    ctx.check(isinstance(ids, list) and len(ids) == 3, "an array answers {ids}: %r" % out)
+    ctx.eq(ids, list(range(ids[0], ids[0] + 3)), "a batch's ids are consecutive")
+    _, evs = api(ctx, s, "GET", "/events?type=b.one", want=200)
+    ctx.eq([(e["id"], e["payload"]) for e in evs], [(ids[i], {"i": i}) for i in range(3)],
+           "the batch in the log, in order")
+    # A bad element rejects the whole request: nothing of it is appended.
+    for raw, want, what in [
+        (b"[]", 400, "an empty array"),
+        (json.dumps([{"type": "b.two"}, {"payload": 1}]).encode(), 400, "an element without a type"),
+        (json.dumps([{"type": "b.two"}, 7]).encode(), 400, "an element that is not an object"),
+        (json.dumps([{"type": "b.two"}] * 1001).encode(), 413, "more than 1000 events"),
+    ]:
+        _, out = api(ctx, s, "POST", "/events", raw=raw, want=want)
+        ctx.check(isinstance(out.get("error"), str), "%s answers {error}: %r" % (what, out))
+    _, evs = api(ctx, s, "GET", "/events?type=b.two", want=200)
+    ctx.eq(evs, [], "rejected batches appended nothing")
+    # 24 clients at once, each over its own keep-alive connection.
+    errors, got = [], []
+    lock = threading.Lock()
+
+    def client(k):
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=TIMEOUT)
+        try:
+            for j in range(10):
+                conn.request("POST", "/events", body=json.dumps(
+                    {"type": "b.many", "payload": {"k": k, "j": j}}).encode())
+                r = conn.getresponse()
+                body = json.loads(r.read().decode())
+                with lock:
+                    if r.status != 201:
+                        errors.append((r.status, body))
+                    else:
+                        got.append((body["id"], k, j))
+        finally:
+            conn.close()
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(TIMEOUT)
+    ctx.eq(errors, [], "concurrent POST /events errors")
+    ctx.eq(len({g[0] for g in got}), 240, "240 concurrent POSTs got 240 distinct ids")
+    _, evs = api(ctx, s, "GET", "/events?type=b.many&limit=1000", want=200)
+    ctx.eq(sorted((e["id"], e["payload"]["k"], e["payload"]["j"]) for e in evs), sorted(got),
+           "every acknowledged event is in the log with its payload")
+    ctx.eq(ctx.stop(s), 0, "serve's exit status after SIGTERM")
+
+
 CASES = [
     ("api", case_api),
     ("signal", case_signal),
     ("cancel", case_cancel),
+    ("event-batches", case_event_batches),
     ("bad-input", case_bad_input),
     ("token", case_token),
     ("sigterm", case_sigterm),

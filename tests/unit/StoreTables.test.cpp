@@ -1,6 +1,8 @@
 // StoreTables.test.cpp — the Store's per-table methods on a real SQLite file:
 // modules, deployments, runs and leases, snapshots, history, timers, task
 // attempts, signals and events.
+#include <algorithm>
+
 #include <doctest/doctest.h>
 
 #include "StoreHelper.h"
@@ -202,6 +204,44 @@ TEST_CASE("Store leases: acquire, expiry, steal, release") {
     CHECK(kind == StoreErrorKind::NotFound);
 }
 
+TEST_CASE("Store claimable runs: free or expired leases of unparked, unfinished runs") {
+    TempDir t;
+    auto s = seeded(t.file()); // r1, r2: running, no lease, not parked
+    using V = std::vector<std::string>;
+    auto sorted = [](V v) {
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    CHECK(sorted(s->claimableRuns(1000, 10)) == V{"r1", "r2"});
+    CHECK(s->claimableRuns(1000, 1).size() == 1); // the limit
+    CHECK(s->acquireLease("r1", "w1", 1000, 500));
+    CHECK(s->claimableRuns(1000, 10) == V{"r2"});               // r1 held until 1500
+    CHECK(sorted(s->claimableRuns(1500, 10)) == V{"r1", "r2"}); // expired
+    CHECK(s->unparkedLeaseOwners(1000) == V{"w1"});
+    CHECK(s->unparkedLeaseOwners(1500).empty());
+    CHECK(s->runsLeasedBy("w1", 10) == V{"r1"});
+    // Released parked: nobody needs to claim it (its timers and signals
+    // bring it back); a new lease unparks it.
+    CHECK(s->releaseLease("r1", "w1", /*park=*/true));
+    CHECK(s->claimableRuns(1000, 10) == V{"r2"});
+    CHECK(s->acquireLease("r1", "w2", 1000, 500));
+    CHECK(s->releaseLease("r1", "w2")); // released unparked (e.g. stopped with tasks in flight)
+    CHECK(sorted(s->claimableRuns(1000, 10)) == V{"r1", "r2"});
+    // A run nobody holds can be parked (a non-resident start).
+    CHECK(s->releaseLease("r2", "anyone", true));
+    CHECK(s->claimableRuns(1000, 10) == V{"r1"});
+    // A cancel request unparks, and keeps it unparked through a parking release.
+    s->requestCancel("r2");
+    CHECK(sorted(s->claimableRuns(1000, 10)) == V{"r1", "r2"});
+    CHECK(s->releaseLease("r2", "anyone", true));
+    CHECK(sorted(s->claimableRuns(1000, 10)) == V{"r1", "r2"});
+    // Finished runs are never claimable.
+    RunRow done = *s->getRun("r1");
+    done.status = RunStatus::Completed;
+    s->updateRun(done);
+    CHECK(s->claimableRuns(1000, 10) == V{"r2"});
+}
+
 TEST_CASE("Store snapshots keep only the latest per run") {
     TempDir t;
     auto s = seeded(t.file());
@@ -268,6 +308,7 @@ TEST_CASE("Store timers: due order, next due, move and delete") {
     s->putTimer({"r1", 2, 300, TimerKind::Sleep}); // same step, another kind: a second timer
     s->putTimer({"r1", 0, 900, TimerKind::WorkflowTimeout});
     CHECK(s->nextTimerDue() == 100);
+    CHECK(s->nextTimerDue(true) == 100);
 
     auto due = s->dueTimers(300, 10);
     REQUIRE(due.size() == 4);
@@ -291,6 +332,14 @@ TEST_CASE("Store timers: due order, next due, move and delete") {
     CHECK(s->deleteTimers("r1") == 3);
     CHECK(s->timers("r1").empty());
     CHECK(s->nextTimerDue() == 300);
+    // Deadlines of waits and workflows are not progress to come (work --until-idle).
+    CHECK(s->deleteTimer("r2", 5, TimerKind::Sleep));
+    s->putTimer({"r2", 6, 50, TimerKind::Timeout});
+    s->putTimer({"r2", 0, 60, TimerKind::WorkflowTimeout});
+    CHECK(s->nextTimerDue() == 50);
+    CHECK(!s->nextTimerDue(true));
+    s->putTimer({"r2", 7, 70, TimerKind::Retry});
+    CHECK(s->nextTimerDue(true) == 70);
 }
 
 TEST_CASE("Store task attempts") {

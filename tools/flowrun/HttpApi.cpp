@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "GroupCommit.h"
 #include "Views.h"
 #include "flow/engine/Engine.h"
 #include "flow/store/Store.h"
@@ -105,6 +106,19 @@ struct HttpApi::Impl {
     std::mutex readMutex; // guards reader: GETs do not wait behind a write
     std::unique_ptr<flow::store::Store> reader;
     httplib::Server server;
+    // POST /events: concurrent requests share commits (GroupCommit.h).
+    GroupCommit events{[this](const std::vector<EventToAppend>& batch) {
+        std::lock_guard<std::mutex> lock(engineMutex);
+        flow::store::Store& store = engine->store();
+        int64_t at = engine->clock().nowMs();
+        std::vector<int64_t> ids;
+        ids.reserve(batch.size());
+        auto txn = store.begin();
+        for (const auto& e : batch)
+            ids.push_back(store.appendEvent(e.type, e.payload, at));
+        txn.commit();
+        return ids;
+    }};
 
     flow::engine::EngineOptions engineOptions() const {
         flow::engine::EngineOptions eo;
@@ -296,22 +310,34 @@ ApiResponse HttpApi::Impl::cancel(const std::string& id) {
     return json(202, Json{{"runId", id}, {"cancelRequested", true}});
 }
 
+// One event {"type", "payload"} answers {"id"}; an array of them (at most
+// kMaxEventsPerPost) is appended atomically and answers {"ids": [...]}, like
+// EventBridge's PutEvents: a producer with many events pays one round trip.
 ApiResponse HttpApi::Impl::postEvent(const ApiRequest& r) {
     Json body;
     ApiResponse fail;
     if (!parseBody(r.body, false, &body, &fail)) return fail;
-    if (!body.is_object() || !body.contains("type") || !body["type"].is_string() ||
-        body["type"].get<std::string>().empty())
-        return error(400, "expected {\"type\": TYPE, \"payload\": JSON}");
-    std::string payload = body.contains("payload") ? body["payload"].dump() : "null";
-    int64_t id = 0;
-    {
-        std::lock_guard<std::mutex> lock(engineMutex);
-        id = engine->store().appendEvent(body["type"].get<std::string>(), payload,
-                                         engine->clock().nowMs());
+    const char* shape = "expected {\"type\": TYPE, \"payload\": JSON}, or an array of them";
+    bool many = body.is_array();
+    if (many && body.empty()) return error(400, std::string(shape) + " (got an empty array)");
+    if (many && body.size() > kMaxEventsPerPost)
+        return error(413, "at most " + std::to_string(kMaxEventsPerPost) +
+                              " events per request, got " + std::to_string(body.size()));
+    std::vector<EventToAppend> batch;
+    for (size_t i = 0; i < (many ? body.size() : 1); ++i) {
+        const Json& e = many ? body[i] : body;
+        if (!e.is_object() || !e.contains("type") || !e["type"].is_string() ||
+            e["type"].get<std::string>().empty())
+            return error(400,
+                         many ? std::string(shape) + " (element " + std::to_string(i) + " is not)"
+                              : std::string(shape));
+        batch.push_back(
+            {e["type"].get<std::string>(), e.contains("payload") ? e["payload"].dump() : "null"});
     }
+    std::vector<int64_t> ids = events.append(std::move(batch));
     if (opts.onChange) opts.onChange();
-    return json(201, Json{{"id", id}});
+    if (!many) return json(201, Json{{"id", ids[0]}});
+    return json(201, Json{{"ids", ids}});
 }
 
 ApiResponse HttpApi::Impl::listEvents(const ApiRequest& r) {
@@ -389,6 +415,11 @@ int HttpApi::bind(const std::string& host, int port, std::string* err) {
     // Small JSON answers on keep-alive connections: without TCP_NODELAY each
     // waits ~40 ms for Nagle's algorithm (measured by bench/events).
     svr.set_tcp_nodelay(true);
+    // A keep-alive connection holds a pool thread while it is open, and
+    // POST /events commits in groups only when requests are concurrent: the
+    // pool bounds both (the library's default is 8).
+    size_t threads = impl_->opts.threads;
+    svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     svr.set_error_handler(httplib::Server::HandlerWithResponse(
         [this](const httplib::Request&, httplib::Response& res) {
             if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;

@@ -1,10 +1,8 @@
 #pragma once
-// HttpApi.h — `flowrun serve`'s JSON HTTP API (docs: /work/notes/s3/serve-doc.md
-// until merged into docs/runtime.md). It owns its own Engine (its own SQLite
-// connection, behind a mutex: an Engine is single-threaded and the HTTP server
-// runs handlers on a thread pool) and never shares it with a worker thread:
-// the workers find what the API wrote (runs, signals, cancel requests,
-// events) in the database, as separate processes would.
+// HttpApi.h — `flowrun serve`'s JSON HTTP API (docs/events.md). It owns its own Engine (its own
+// SQLite connection, behind a mutex: an Engine is single-threaded and the HTTP server runs handlers
+// on a thread pool) and never shares it with a worker thread: the workers find what the API wrote
+// (runs, signals, cancel requests, events) in the database, as separate processes would.
 //
 // Routing is done here, not by the HTTP library: that is how an unknown path
 // gets a JSON 404 and a known path with the wrong method a 405 with `Allow`.
@@ -21,14 +19,18 @@ struct ApiOptions {
     std::string token;                     // non-empty: every request needs "Bearer TOKEN"
     size_t maxBodyBytes = size_t(1) << 20; // larger bodies get 413
     std::string owner;                     // lease owner name of the API's Engine
+    size_t threads = 64;                   // HTTP handler threads (concurrent connections)
     // Called after a run was started, and after a cancel request was
-    // stored: serve hands such runs to a worker engine when none holds them
-    // (Serve.cpp, "rescue"). Runs on the request's thread.
+    // stored: serve wakes its idle workers, whose work() claims such runs
+    // (Store::claimableRuns). Runs on the request's thread.
     std::function<void(const std::string&runId)> onStarted, onCancel;
     // Called after an event or a signal was stored: serve wakes its idle
     // workers (their poll interval would otherwise delay the reaction).
     std::function<void()> onChange;
 };
+
+// POST /events with an array body: at most this many events.
+constexpr size_t kMaxEventsPerPost = 1000;
 
 // One request as the router sees it (decoded path, query parameters).
 struct ApiRequest {

@@ -56,8 +56,8 @@ std::string human(int64_t ms) {
 }
 
 std::string dueText(int64_t due, int64_t now) {
-    return utc(due) + (due >= now ? " (in " + human(due - now) + ")"
-                                  : " (due " + human(now - due) + " ago)");
+    return utc(due) +
+           (due >= now ? " (in " + human(due - now) + ")" : " (due " + human(now - due) + " ago)");
 }
 
 std::string oneLine(const Json& j, size_t cap = 100) {
@@ -137,11 +137,19 @@ int cmdStatus(int argc, char** argv) {
         std::printf("started   %s   updated %s\n", utc(run->createdAt).c_str(),
                     utc(run->updatedAt).c_str());
         if (run->parentRun) std::printf("parent    %s\n", run->parentRun->c_str());
-        if (run->result) std::printf("result    %s\n", oneLine(Json::parse(*run->result, nullptr, false), 400).c_str());
+        if (run->triggerEvent) {
+            auto ev = store->getEvent(*run->triggerEvent);
+            std::printf("trigger   event %lld%s\n", (long long)*run->triggerEvent,
+                        ev ? (" (" + ev->type + ")").c_str() : "");
+        }
+        if (run->result)
+            std::printf("result    %s\n",
+                        oneLine(Json::parse(*run->result, nullptr, false), 400).c_str());
         if (run->error) {
             Json e = Json::parse(*run->error, nullptr, false);
-            std::printf("error     %s\n", e.is_object() ? e.value("text", run->error->c_str()).c_str()
-                                                       : run->error->c_str());
+            std::printf("error     %s\n", e.is_object()
+                                              ? e.value("text", run->error->c_str()).c_str()
+                                              : run->error->c_str());
         }
         if (waiting.is_array() && !waiting.empty()) {
             std::printf("waiting for:\n");
@@ -158,13 +166,15 @@ int cmdStatus(int argc, char** argv) {
 int cmdList(int argc, char** argv) {
     Args a = parseArgs(argc, argv, {"--db", "--status", "--workflow", "--limit"}, {"--json"});
     if (!a.error.empty()) return usageError("list", a.error, kListUsage);
-    if (!a.positional.empty()) return usageError("list", "unexpected argument '" + a.positional[0] + "'", kListUsage);
+    if (!a.positional.empty())
+        return usageError("list", "unexpected argument '" + a.positional[0] + "'", kListUsage);
     flow::store::RunFilter f;
     if (auto s = a.get("--status")) {
         f.status = flow::store::parseRunStatus(*s);
         if (!f.status)
-            return usageError("list", "unknown status '" + *s +
-                                          "' (running, waiting, completed, failed, cancelled)",
+            return usageError("list",
+                              "unknown status '" + *s +
+                                  "' (running, waiting, completed, failed, cancelled)",
                               kListUsage);
     }
     if (auto w = a.get("--workflow")) f.workflow = *w;
@@ -194,7 +204,8 @@ int cmdList(int argc, char** argv) {
 int cmdHistory(int argc, char** argv) {
     Args a = parseArgs(argc, argv, {"--db"}, {"--json"});
     if (!a.error.empty()) return usageError("history", a.error, kHistoryUsage);
-    if (a.positional.size() != 1) return usageError("history", "expected one run id", kHistoryUsage);
+    if (a.positional.size() != 1)
+        return usageError("history", "expected one run id", kHistoryUsage);
     try {
         auto store = openStore(a);
         auto run = findRun(*store, a.positional[0]);
@@ -226,10 +237,13 @@ int cmdHistory(int argc, char** argv) {
             if (d.contains("error") && d["error"].is_string())
                 extra += d["error"].get<std::string>() + ": " + d.value("message", "") + "  ";
             if (d.contains("delayMs")) extra += "retry in " + human(d["delayMs"]) + "  ";
-            if (d.contains("due") && h.kind == "timer.started") extra += "until " + utc(d["due"]) + "  ";
+            if (d.contains("due") && h.kind == "timer.started")
+                extra += "until " + utc(d["due"]) + "  ";
             if (d.contains("result")) extra += "result " + oneLine(d["result"], 80);
             if (d.contains("args")) extra += "args " + oneLine(d["args"], 80);
             if (d.contains("payload")) extra += "payload " + oneLine(d["payload"], 80);
+            if (d.contains("triggerEvent"))
+                extra += "trigger event " + d["triggerEvent"].dump() + "  ";
             if (d.contains("input")) extra += "input " + oneLine(d["input"], 80);
             if (h.kind == "run.failed" && d.contains("error") && d["error"].is_object())
                 extra += d["error"].value("name", "") + ": " + d["error"].value("message", "");
@@ -237,8 +251,8 @@ int cmdHistory(int argc, char** argv) {
             while (!extra.empty() && extra.back() == ' ')
                 extra.pop_back();
             if (!where.empty()) extra += (extra.empty() ? "[" : "  [") + where + "]";
-            std::printf("%10s  %-22s %-18s %s\n", ("+" + human(h.at - t0)).c_str(),
-                        h.kind.c_str(), label.c_str(), extra.c_str());
+            std::printf("%10s  %-22s %-18s %s\n", ("+" + human(h.at - t0)).c_str(), h.kind.c_str(),
+                        label.c_str(), extra.c_str());
         }
         return kOk;
     } catch (const std::exception& e) {

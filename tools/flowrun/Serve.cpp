@@ -1,6 +1,6 @@
 // Serve.cpp — `flowrun serve`: deploys the modules given, then works as a
 // long-running worker over the whole database and serves the JSON HTTP API
-// (HttpApi.h). Documented in /work/notes/s3/serve-doc.md (for docs/runtime.md).
+// (HttpApi.h). Documented in docs/events.md.
 //
 // Threads, each with its OWN Engine (an Engine and its SQLite connection are
 // single-threaded; leases make the threads cooperate exactly as separate
@@ -8,14 +8,9 @@
 //   - N workers, each looping Engine::work(): due timers, signals, triggers,
 //     tasks, retries, group commit;
 //   - the HTTP server (its handlers share the API's own Engine, HttpApi.h);
-//   - rescue: work() loads a run only when one of its timers falls due or a
-//     signal arrives. A run that needs attention for another reason — its
-//     first tasks were decided by the API's start, its process was killed
-//     with a task in flight or while it waited for an event or a child, a
-//     cancel request reached it while nobody held it — would wait forever.
-//     Rescue scans for such runs that no live process holds and drives each
-//     (Engine::drive, in an Engine of its own) until it only waits for
-//     timers and signals again, which the workers handle; then it lets go.
+//   (runs nobody drives — started by the API, orphaned by a killed process,
+//   cancelled while idle — are claimed by the workers' work() itself:
+//   Store::claimableRuns)
 //   - this thread: waits for SIGTERM/SIGINT, then stops the others: the HTTP
 //     server stops accepting, every worker finishes its current boundary,
 //     the Engines release their leases, exit 0.
@@ -120,201 +115,10 @@ std::string ownerName(const std::string& role) {
     return std::to_string(::getpid()) + ":" + role + "@" + hostName();
 }
 
-// The owner names a process of this host that no longer exists (kill -9).
-bool ownerIsDeadHere(const std::string& owner) {
-    auto at = owner.find('@');
-    if (at == std::string::npos || owner.substr(at + 1) != hostName()) return false;
-    long pid = std::strtol(owner.c_str(), nullptr, 10);
-    return pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH;
-}
-
-bool isFinal(RunStatus s) {
-    return s == RunStatus::Completed || s == RunStatus::Failed || s == RunStatus::Cancelled;
-}
-
 void sleepUnlessStopped(int64_t ms) {
     for (int64_t t = 0; t < ms && !gStop.load(); t += 20)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
-
-// What a run waits for, as the engine wrote it at its last boundary: true
-// when every wait is one work() finds by itself (a timer, a retry back-off,
-// a signal with none pending: work() notices new signals).
-bool workersHandle(flow::store::Store& s, const RunRow& r) {
-    if (r.cancelRequested && !r.error) return false; // the cancel is not applied yet
-    if (r.status != RunStatus::Waiting) return false;
-    Json w = Json::parse(r.waiting.value_or("[]"), nullptr, false);
-    if (!w.is_array()) return false;
-    for (const auto& e : w) {
-        std::string kind = e.value("kind", "");
-        if (kind == "timer") continue;
-        if (kind == "task" && e.value("state", "") == "retry-backoff") continue;
-        if (kind == "signal" && s.pendingSignals(r.id, e.value("name", "")).empty()) continue;
-        return false;
-    }
-    return true;
-}
-
-// See the file comment. At most kMaxRescues runs are driven at once.
-class Rescue {
-public:
-    Rescue(std::string db, size_t maxTasks) : db_(std::move(db)), maxTasks_(maxTasks) {}
-
-    // Look at this run soon (the API just started it or asked to cancel it).
-    void nudge(const std::string& id) {
-        std::lock_guard<std::mutex> lock(m_);
-        nudged_.insert(id);
-        cv_.notify_one();
-    }
-
-    // The scanning thread's body, until gStop.
-    void loop() {
-        std::unique_ptr<flow::store::Store> store;
-        int64_t lastScan = 0;
-        while (!gStop.load()) {
-            std::set<std::string> candidates;
-            {
-                std::unique_lock<std::mutex> lock(m_);
-                cv_.wait_for(lock, std::chrono::milliseconds(100),
-                             [&] { return !nudged_.empty() || gStop.load(); });
-                candidates.swap(nudged_);
-            }
-            if (gStop.load()) break;
-            reap();
-            try {
-                if (!store) store = flow::store::Store::open({.path = db_});
-                int64_t now = nowMs();
-                std::vector<RunRow> rows;
-                for (const std::string& id : candidates)
-                    if (auto r = store->getRun(id)) rows.push_back(*r);
-                if (now - lastScan >= kScanMs) {
-                    lastScan = now;
-                    for (RunStatus st : {RunStatus::Running, RunStatus::Waiting}) {
-                        auto more = store->listRuns({.status = st, .limit = kScanLimit});
-                        rows.insert(rows.end(), more.begin(), more.end());
-                    }
-                }
-                for (const RunRow& r : rows)
-                    if (orphan(*store, r, now)) start(r.id);
-            } catch (const std::exception& e) {
-                std::fprintf(stderr, "flowrun serve: rescue: %s\n", e.what());
-                store.reset();
-                sleepUnlessStopped(500);
-            }
-        }
-        // gStop: every drive's watcher stops it at its next boundary.
-        for (auto& d : drives_)
-            d.thread.join();
-        drives_.clear();
-    }
-
-private:
-    static constexpr int64_t kScanMs = 500;
-    static constexpr int64_t kScanLimit = 2000;
-    static constexpr size_t kMaxRescues = 16;
-    static constexpr int64_t kRetryFailedMs = 60000;
-
-    struct Drive {
-        std::string id;
-        std::thread thread;
-        std::shared_ptr<std::atomic<bool>> done;
-    };
-
-    static int64_t nowMs() {
-        using namespace std::chrono;
-        return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-    }
-
-    bool orphan(flow::store::Store& s, const RunRow& r, int64_t now) {
-        if (isFinal(r.status) || active_.count(r.id)) return false;
-        {
-            // A run that cannot be resumed (corrupt snapshot) is retried
-            // rarely, not at every scan.
-            std::lock_guard<std::mutex> lock(m_);
-            auto f = failedAt_.find(r.id);
-            if (f != failedAt_.end() && now - f->second < kRetryFailedMs) return false;
-        }
-        bool free = !r.leaseOwner || r.leaseOwner->empty() ||
-                    (r.leaseExpires && *r.leaseExpires <= now) || ownerIsDeadHere(*r.leaseOwner);
-        return free && !workersHandle(s, r);
-    }
-
-    void reap() {
-        for (auto it = drives_.begin(); it != drives_.end();) {
-            if (it->done->load()) {
-                it->thread.join();
-                active_.erase(it->id);
-                it = drives_.erase(it);
-            } else {
-                ++it;
-            }
-        }
-    }
-
-    void start(const std::string& id) {
-        if (drives_.size() >= kMaxRescues) return; // the next scan finds it again
-        active_.insert(id);
-        auto done = std::make_shared<std::atomic<bool>>(false);
-        std::string role = "rescue" + std::to_string(++counter_);
-        drives_.push_back(
-            {id, std::thread([this, id, done, role] { drive(id, role, *done); }), done});
-    }
-
-    // Drives one run until the workers can take it over (or it ends).
-    void drive(const std::string& id, const std::string& role, std::atomic<bool>& done) {
-        std::atomic<bool> halt{false};
-        std::thread watcher([&] {
-            try {
-                auto s = flow::store::Store::open({.path = db_});
-                std::string me = ownerName(role);
-                while (!halt.load()) {
-                    std::this_thread::sleep_for(std::chrono::milliseconds(30));
-                    if (gStop.load()) break;
-                    auto r = s->getRun(id);
-                    if (!r || isFinal(r->status)) continue; // drive() returns by itself
-                    // Only once this drive holds the run: what the row says
-                    // is then what this Engine committed.
-                    if (r->leaseOwner == me && workersHandle(*s, *r)) break;
-                }
-            } catch (const std::exception& e) {
-                std::fprintf(stderr, "flowrun serve: rescue of %s: %s\n", id.c_str(), e.what());
-            }
-            halt.store(true);
-        });
-        try {
-            EngineOptions eo;
-            eo.dbPath = db_;
-            eo.owner = ownerName(role);
-            eo.maxConcurrentTasks = maxTasks_;
-            Engine engine(eo);
-            engine.drive(id, &halt);
-        } catch (const EngineError& e) {
-            // Another process holds it (it polls, and applies a cancel itself),
-            // or it cannot be resumed (`flowrun resume` reports why).
-            if (e.exitCode != kBadInput) {
-                std::fprintf(stderr, "flowrun serve: rescue of %s: %s\n", id.c_str(), e.what());
-                std::lock_guard<std::mutex> lock(m_);
-                failedAt_[id] = nowMs();
-            }
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "flowrun serve: rescue of %s: %s\n", id.c_str(), e.what());
-        }
-        halt.store(true);
-        watcher.join();
-        done.store(true);
-    }
-
-    std::string db_;
-    size_t maxTasks_;
-    std::mutex m_;
-    std::condition_variable cv_;
-    std::set<std::string> nudged_;            // guarded by m_
-    std::map<std::string, int64_t> failedAt_; // guarded by m_
-    // Only the scanning thread touches these.
-    std::set<std::string> active_;
-    std::list<Drive> drives_;
-    uint64_t counter_ = 0;
-};
 
 // One worker thread: Engine::work() until gStop. A failure (the database
 // locked past the busy timeout, a full disk) drops the Engine — releasing its
@@ -398,15 +202,15 @@ int cmdServe(int argc, char** argv) {
                              hash.substr(0, 12).c_str());
             }
         }
-        Rescue rescue(db, maxTasks);
         ApiOptions ao;
         ao.dbPath = db;
         ao.token = token;
         ao.owner = ownerName("api");
-        ao.onStarted = [&rescue](const std::string& id) { rescue.nudge(id); };
-        ao.onCancel = [&rescue](const std::string& id) { rescue.nudge(id); };
+        // A run started or cancelled through the API, an event, a signal:
+        // idle workers look at once (work() claims runs nobody drives).
         auto clock = std::make_shared<WakeClock>();
         ao.onChange = [clock] { clock->wake(); };
+        ao.onStarted = ao.onCancel = [clock](const std::string&) { clock->wake(); };
         HttpApi api(ao);
         std::string err;
         int bound = api.bind(host, port, &err);
@@ -437,7 +241,6 @@ int cmdServe(int argc, char** argv) {
         std::vector<std::thread> pool;
         for (int k = 1; k <= workers; ++k)
             pool.emplace_back(workerLoop, k, db, maxTasks, clock);
-        std::thread rescuer([&rescue] { rescue.loop(); });
 
         std::printf("listening on http://%s:%d\n",
                     host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(),
@@ -458,7 +261,6 @@ int cmdServe(int argc, char** argv) {
         http.join();
         for (auto& t : pool)
             t.join();
-        rescuer.join();
         gWakeFd = -1;
         ::close(pipeFds[0]);
         ::close(pipeFds[1]);

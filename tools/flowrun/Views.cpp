@@ -22,17 +22,20 @@ ViewJson runStatusView(const flow::store::RunRow& run) {
     if (run.result) j["result"] = Json::parse(*run.result, nullptr, false);
     if (run.error) j["error"] = Json::parse(*run.error, nullptr, false);
     if (run.parentRun) j["parent"] = *run.parentRun;
+    if (run.triggerEvent) j["triggerEvent"] = *run.triggerEvent;
     if (run.cancelRequested) j["cancelRequested"] = true;
     return j;
 }
 
 ViewJson runListItemView(const flow::store::RunRow& r) {
-    return {{"id", r.id},
-            {"workflow", r.workflow},
-            {"status", std::string(flow::store::name(r.status))},
-            {"module", r.moduleHash},
-            {"createdAt", r.createdAt},
-            {"updatedAt", r.updatedAt}};
+    ViewJson j = {{"id", r.id},
+                  {"workflow", r.workflow},
+                  {"status", std::string(flow::store::name(r.status))},
+                  {"module", r.moduleHash},
+                  {"createdAt", r.createdAt},
+                  {"updatedAt", r.updatedAt}};
+    if (r.triggerEvent) j["triggerEvent"] = *r.triggerEvent;
+    return j;
 }
 
 ViewJson historyView(const std::vector<flow::store::HistoryRow>& rows) {

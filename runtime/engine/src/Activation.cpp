@@ -172,6 +172,7 @@ void Engine::Impl::startFresh(Live& l) {
     Json detail = {
         {"workflow", l.row.workflow}, {"input", capped(l.row.input)}, {"module", l.mod->hash}};
     if (l.row.parentRun) detail["parent"] = *l.row.parentRun;
+    if (l.row.triggerEvent) detail["triggerEvent"] = *l.row.triggerEvent;
     history(l, "run.started", 0, l.row.workflow, detail, 0);
     vm::Completion c = v.runInits();
     if (!c.ok) {

@@ -174,6 +174,9 @@ struct Engine::Impl {
     std::string errorJson(vm::Vm& vm, vm::Value e);
 };
 
+// The lease owner "PID...@HOST" names a process of this host that is gone.
+bool ownerIsDeadHere(const std::string& owner);
+
 inline bool isFinal(store::RunStatus s) {
     return s == store::RunStatus::Completed || s == store::RunStatus::Failed ||
            s == store::RunStatus::Cancelled;

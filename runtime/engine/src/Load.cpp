@@ -69,7 +69,6 @@ int Engine::Impl::workflowIndex(const LoadedModule& m, const std::string& name) 
     return -1;
 }
 
-namespace {
 // "pid@host": a lease held by a dead process on this host can be taken at
 // once (kill -9 then `flowrun resume` must not wait for the lease to expire).
 bool ownerIsDeadHere(const std::string& owner) {
@@ -82,7 +81,6 @@ bool ownerIsDeadHere(const std::string& owner) {
     if (pid <= 0) return false;
     return ::kill(pid_t(pid), 0) != 0 && errno == ESRCH;
 }
-} // namespace
 
 inline constexpr int64_t kLeaseMs = 15000;
 

@@ -238,26 +238,86 @@ bool Engine::Impl::evict(Live& l) {
             if (op.inFlight || op.kind == vm::OpKind::Event || op.kind == vm::OpKind::Child)
                 return false;
         }
-        if (l.leased) store->releaseLease(l.id, opts.owner);
+        // Parked: it only waits for timers and signals, which every worker
+        // finds by itself; no worker needs to claim it (Store::claimableRuns).
+        // Also for a run started here without a lease (not resident).
+        store->releaseLease(l.id, opts.owner, /*park=*/true);
     }
     std::string id = l.id; // l dies below
     live.erase(id);
     return true;
 }
 
+namespace {
+
+constexpr int64_t kOwnerCheckMs = 1000;       // how often leases' owners are checked for life
+constexpr int64_t kUnloadableRetryMs = 60000; // a run that failed to load is retried after this
+
+// Claims the unfinished runs that no live process holds and that do not only
+// wait for timers and signals (Store::claimableRuns: their lease is free or
+// expired and they are not parked): a run whose process was killed with a
+// task in flight or while it waited for an event or a child, a run another
+// process started or stopped (`flowrun start`, POST /runs, Ctrl-C), a cancel
+// request on a run nobody held. Leases of processes of this host that no
+// longer exist (kill -9) are taken over at once, without waiting for them to
+// expire (Impl::load). Returns the number of runs loaded.
+template <class TryLoad>
+uint64_t claimRuns(Engine::Impl& I, int64_t t, size_t batch, int64_t& lastOwnerCheck,
+                   std::map<std::string, int64_t>& unloadable, TryLoad& tryLoad) {
+    std::vector<std::string> ids = I.store->claimableRuns(t, int64_t(batch));
+    if (t - lastOwnerCheck >= kOwnerCheckMs) {
+        lastOwnerCheck = t;
+        for (const std::string& owner : I.store->unparkedLeaseOwners(t))
+            if (owner != I.opts.owner && ownerIsDeadHere(owner))
+                for (auto& id : I.store->runsLeasedBy(owner, int64_t(batch)))
+                    ids.push_back(std::move(id));
+    }
+    uint64_t n = 0;
+    for (const std::string& id : ids) {
+        if (I.live.count(id)) continue;
+        if (auto u = unloadable.find(id); u != unloadable.end()) {
+            if (t - u->second < kUnloadableRetryMs) continue;
+            unloadable.erase(u);
+        }
+        if (tryLoad(id)) ++n;
+    }
+    return n;
+}
+
+// work(untilIdle): is a sleep or a retry back-off still to fall due? Runs that
+// wait for a signal, an event or a child that waits too — even with a
+// timeout — wait for outside input: a script's `work --until-idle` must not
+// sit through their deadlines (a 24 h approval), so those timers do not count.
+bool progressToCome(Engine::Impl& I) {
+    if (I.store->nextTimerDue(/*progressOnly=*/true)) return true;
+    for (auto& [id, l] : I.live) {
+        if (l->finished) continue;
+        for (auto& [step, op] : l->ops)
+            if (op.due || op.mockDue) return true;
+    }
+    return false;
+}
+
+} // namespace
+
 WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
     Impl& I = *impl_;
     WorkStats st;
-    int64_t lastSignal = 0;
+    int64_t lastSignal = 0, lastOwnerCheck = 0;
     size_t batch = o.batch ? o.batch : 256;
+    // Runs that could not be loaded (a damaged snapshot: `flowrun resume`
+    // says why) are claimed again only after a while, not on every turn.
+    std::map<std::string, int64_t> unloadable;
     auto tryLoad = [&](const std::string& id) -> Live* {
         if (auto it = I.live.find(id); it != I.live.end()) return it->second.get();
         try {
             Live& l = I.load(id);
             ++st.loads;
             return &l;
-        } catch (const EngineError&) {
-            return nullptr; // driven by another process, or unloadable (reported by resume)
+        } catch (const EngineError& e) {
+            // Driven by another process (exit code 2), or unloadable.
+            if (e.exitCode != 2) unloadable[id] = I.now();
+            return nullptr;
         }
     };
     for (;;) {
@@ -331,6 +391,9 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
         }
         for (auto& s : starts)
             tryLoad(s);
+        // Runs nobody drives that need a worker (see claimRuns).
+        uint64_t claimed = claimRuns(I, t, batch, lastOwnerCheck, unloadable, tryLoad);
+        st.claimed += claimed;
         loading->commit();
         loading.reset();
         // Everything ready, in transactions of at most `batch` runs.
@@ -356,13 +419,14 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
                 if (I.evict(*l)) ++st.evictions;
             releasing.commit();
         }
-        if (!ready.empty() || triggered > 0) continue;
+        // Claimed runs are polled (events, cancel requests) on the next turn.
+        if (!ready.empty() || triggered > 0 || claimed > 0) continue;
 
         if (I.routeFinished()) continue;
         std::optional<int64_t> next = I.store->nextTimerDue();
         for (auto& [id, l] : I.live)
             if (auto d = I.nextDue(*l); d && (!next || *d < *next)) next = d;
-        if (o.untilIdle && I.live.empty() && !next && I.executor->inFlight() == 0) return st;
+        if (o.untilIdle && I.executor->inFlight() == 0 && !progressToCome(I)) return st;
         t = I.now();
         int64_t wait = I.opts.pollMs;
         if (next) wait = std::min(wait, std::max<int64_t>(0, *next - t));
@@ -405,7 +469,11 @@ void Engine::settle() {
             I.poll(*l);
             any |= !l->arrivals.empty() || !l->toStart.empty();
         }
-        if (!any) return;
+        if (any) continue;
+        // Events appended by the test or its runs, to the deployed triggers
+        // (a handler may only emit: then the new events are dispatched too).
+        int64_t events = I.store->lastEventId();
+        if (dispatchTriggers() == 0 && I.store->lastEventId() == events) return;
     }
 }
 

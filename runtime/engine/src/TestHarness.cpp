@@ -280,6 +280,7 @@ struct TestModule::Impl {
     std::string* sink = nullptr; // the running test's console output
 
     Engine& engineFor(const TestOptions& o);
+    void deployTriggers();
 };
 
 Engine& TestModule::Impl::engineFor(const TestOptions& o) {
@@ -292,6 +293,10 @@ Engine& TestModule::Impl::engineFor(const TestOptions& o) {
         I.execs.clear();
         I.store->clearRuns();
         clock->reset(kTestEpochMs);
+        // The event log was cleared with the trigger positions: deploy again,
+        // so the triggers start at the (empty) log's beginning.
+        I.triggers.reset();
+        deployTriggers();
         return *engine;
     }
     engine.reset();
@@ -310,7 +315,15 @@ Engine& TestModule::Impl::engineFor(const TestOptions& o) {
     engine = std::make_unique<Engine>(eo);
     hash = engine->storeModule(bytes, "");
     mod = engine->impl().module(hash);
+    deployTriggers();
     return *engine;
+}
+
+// The module's triggers (`on "type" (e) => ...`) react to the events a test
+// emits, and to those its runs emit, as under `flowrun work`: the module is
+// deployed on the test's database and Engine::settle dispatches.
+void TestModule::Impl::deployTriggers() {
+    if (!module.triggers.empty()) engine->deploy(bytes, "");
 }
 
 TestModule::TestModule(std::span<const uint8_t> bytes) : impl_(std::make_unique<Impl>()) {

@@ -148,14 +148,27 @@ CREATE TABLE consumer_positions (
 ) STRICT;
 )sql";
 
-constexpr std::array<const char*, 2> kMigrations = {kV1, kV2};
+// Version 3: which unfinished runs need a worker. A worker that lets a run go
+// while it only waits for timers and signals — which every worker finds by
+// itself (due timers, new signals) — marks it parked; every other unfinished
+// run nobody holds (its process crashed or stopped with tasks in flight, it
+// waits for an event or a child, it was started or cancelled by a process
+// that does not drive runs) is unparked, and work() claims it. Taking a lease
+// unparks; a cancel request unparks. The index holds only unparked
+// unfinished runs: few, whatever the number of sleeping runs.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE runs ADD COLUMN parked INTEGER NOT NULL DEFAULT 0 CHECK (parked IN (0, 1));
+CREATE INDEX runs_unparked ON runs(lease_expires)
+    WHERE parked = 0 AND status IN ('running', 'waiting');
+)sql";
+
+constexpr std::array<const char*, 3> kMigrations = {kV1, kV2, kV3};
 static_assert(kMigrations.size() == Store::kSchemaVersion,
               "a new migration must bump Store::kSchemaVersion");
 
 constexpr std::array<std::string_view, 11> kTables = {
-    "modules", "deployments",   "runs",    "snapshots", "history",
-    "timers",  "task_attempts", "signals", "events",    "event_consumers",
-    "consumer_positions"};
+    "modules",       "deployments", "runs",   "snapshots",       "history",           "timers",
+    "task_attempts", "signals",     "events", "event_consumers", "consumer_positions"};
 
 int64_t pragmaInt(Store::Impl& impl, const char* sql) {
     Query q(impl, sql, "");

@@ -166,7 +166,8 @@ std::vector<RunRow> Store::listRuns(const RunFilter& f) {
 }
 
 void Store::requestCancel(std::string_view id) {
-    Query q(*impl_, "UPDATE runs SET cancel_requested = 1 WHERE id = ?1", "requestCancel", id);
+    Query q(*impl_, "UPDATE runs SET cancel_requested = 1, parked = 0 WHERE id = ?1",
+            "requestCancel", id);
     q.bind(1, id).finish();
     if (q.changes() == 0)
         impl_->failWith(StoreErrorKind::NotFound, "requestCancel", id, "no such run");
@@ -176,7 +177,8 @@ bool Store::acquireLease(std::string_view runId, std::string_view owner, int64_t
                          int64_t ttlMs) {
     {
         Query q(*impl_,
-                "UPDATE runs SET lease_owner = ?2, lease_expires = ?3 + ?4 WHERE id = ?1 AND "
+                "UPDATE runs SET lease_owner = ?2, lease_expires = ?3 + ?4, parked = 0 "
+                "WHERE id = ?1 AND "
                 "(lease_owner IS NULL OR lease_owner = ?2 OR lease_expires <= ?3)",
                 "acquireLease", runId);
         q.bind(1, runId).bind(2, owner).bind(3, nowMs).bind(4, ttlMs).finish();
@@ -189,13 +191,50 @@ bool Store::acquireLease(std::string_view runId, std::string_view owner, int64_t
     return false;
 }
 
-bool Store::releaseLease(std::string_view runId, std::string_view owner) {
+bool Store::releaseLease(std::string_view runId, std::string_view owner, bool park) {
     Query q(*impl_,
-            "UPDATE runs SET lease_owner = NULL, lease_expires = NULL "
-            "WHERE id = ?1 AND lease_owner = ?2",
+            "UPDATE runs SET lease_owner = NULL, lease_expires = NULL, "
+            "parked = CASE WHEN ?3 AND NOT cancel_requested THEN 1 ELSE 0 END "
+            "WHERE id = ?1 AND (lease_owner = ?2 OR lease_owner IS NULL)",
             "releaseLease", runId);
-    q.bind(1, runId).bind(2, owner).finish();
+    q.bind(1, runId).bind(2, owner).bind(3, int64_t(park)).finish();
     return q.changes() == 1;
+}
+
+std::vector<std::string> Store::claimableRuns(int64_t nowMs, int64_t limit) {
+    Query q(*impl_,
+            "SELECT id FROM runs WHERE parked = 0 AND status IN ('running', 'waiting') "
+            "AND (lease_expires IS NULL OR lease_expires <= ?1) ORDER BY lease_expires LIMIT ?2",
+            "claimableRuns");
+    q.bind(1, nowMs).bind(2, limit);
+    std::vector<std::string> out;
+    while (q.next())
+        out.push_back(q.text(0));
+    return out;
+}
+
+std::vector<std::string> Store::unparkedLeaseOwners(int64_t nowMs) {
+    Query q(*impl_,
+            "SELECT DISTINCT lease_owner FROM runs WHERE parked = 0 AND "
+            "status IN ('running', 'waiting') AND lease_expires > ?1",
+            "unparkedLeaseOwners");
+    q.bind(1, nowMs);
+    std::vector<std::string> out;
+    while (q.next())
+        out.push_back(q.text(0));
+    return out;
+}
+
+std::vector<std::string> Store::runsLeasedBy(std::string_view owner, int64_t limit) {
+    Query q(*impl_,
+            "SELECT id FROM runs WHERE lease_owner = ?1 AND status IN ('running', 'waiting') "
+            "LIMIT ?2",
+            "runsLeasedBy", owner);
+    q.bind(1, owner).bind(2, limit);
+    std::vector<std::string> out;
+    while (q.next())
+        out.push_back(q.text(0));
+    return out;
 }
 
 // ---- snapshots

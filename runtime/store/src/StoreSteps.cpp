@@ -116,8 +116,11 @@ std::vector<TimerRow> Store::dueTimers(int64_t nowMs, int64_t limit) {
     return out;
 }
 
-std::optional<int64_t> Store::nextTimerDue() {
-    Query q(*impl_, "SELECT min(due_at) FROM timers", "nextTimerDue");
+std::optional<int64_t> Store::nextTimerDue(bool progressOnly) {
+    Query q(*impl_,
+            progressOnly ? "SELECT min(due_at) FROM timers WHERE kind IN ('sleep', 'retry')"
+                         : "SELECT min(due_at) FROM timers",
+            "nextTimerDue");
     return q.next() ? q.optI64(0) : std::nullopt;
 }
 

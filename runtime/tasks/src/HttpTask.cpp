@@ -10,9 +10,9 @@
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
-#include <cctype>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -40,6 +40,29 @@ struct ParsedUrl {
 // scheme://host[:port][/path][?query][#fragment]; host may be [IPv6]. A
 // hand-written scanner rather than std::regex: <regex> trips GCC's
 // -Wmaybe-uninitialized under the sanitizer flags (warnings are errors).
+// "${NAME}" in a URL is the worker's environment variable NAME, read at each
+// attempt (the compiler checked the syntax): one module, an endpoint per
+// deployment. An unset variable fails the attempt, naming it.
+bool expandEnvironment(const std::string& url, std::string& out, std::string& err) {
+    out.clear();
+    size_t pos = 0;
+    for (size_t at = url.find("${"); at != std::string::npos; at = url.find("${", pos)) {
+        size_t end = url.find('}', at);
+        if (end == std::string::npos) break; // no name: parseUrl reports the URL
+        std::string name = url.substr(at + 2, end - at - 2);
+        const char* value = std::getenv(name.c_str());
+        if (!value) {
+            err = "the URL '" + detail::excerpt(url, 200) + "' names the environment variable " +
+                  name + ", which is not set for flowrun";
+            return false;
+        }
+        out.append(url, pos, at - pos).append(value);
+        pos = end + 1;
+    }
+    out.append(url, pos, std::string::npos);
+    return true;
+}
+
 bool parseUrl(const std::string& url, ParsedUrl& out, std::string& err) {
     auto bad = [&] {
         err = "invalid URL '" + detail::excerpt(url, 200) +
@@ -66,8 +89,8 @@ bool parseUrl(const std::string& url, ParsedUrl& out, std::string& err) {
         if (p >= url.size()) return bad();
         ++p; // ']'
     } else {
-        while (p < url.size() && (std::isalnum((unsigned char)url[p]) ||
-                                  std::strchr("._~%-", url[p])))
+        while (p < url.size() &&
+               (std::isalnum((unsigned char)url[p]) || std::strchr("._~%-", url[p])))
             ++p;
     }
     if (p == hostStart) return bad();
@@ -186,8 +209,8 @@ TaskResult runHttpTask(const TaskRequest& r, CancelToken* cancel) {
         return finish();
     }
     ParsedUrl url;
-    std::string err;
-    if (!parseUrl(r.url, url, err)) {
+    std::string err, expanded;
+    if (!expandEnvironment(r.url, expanded, err) || !parseUrl(expanded, url, err)) {
         setError(res, "InvalidRequest", err);
         return finish();
     }

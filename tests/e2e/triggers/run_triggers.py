@@ -153,6 +153,16 @@ def case_trigger_starts_one_run(ctx):
     check(json.loads(result) == {"version": 1, "id": 1}, "result " + result)
     lst = {r["id"]: r for r in ctx.json("list")}
     check(run_id in lst and lst[run_id]["status"] == "completed", "list --json: %r" % lst)
+    # The run records the event that started it: list, status and history show it.
+    check(lst[run_id].get("triggerEvent") == ev, "list --json triggerEvent: %r" % lst[run_id])
+    check(ctx.json("status", run_id).get("triggerEvent") == ev, "status --json triggerEvent")
+    text = ctx.run("status", run_id).stdout
+    check("trigger   event %d (order.created)" % ev in text, "status text: " + text)
+    started = [h for h in ctx.json("history", run_id) if h["kind"] == "run.started"]
+    check(len(started) == 1 and started[0].get("detail", {}).get("triggerEvent") == ev,
+          "history run.started: %r" % started)
+    text = ctx.run("history", run_id).stdout
+    check("trigger event %d" % ev in text, "history text: " + text)
     # The run's emit triggered the audit workflow (event emitted by a workflow).
     evs = ctx.events()
     fulfilled = [e for e in evs.values() if e["type"] == "order.fulfilled"]
@@ -346,11 +356,110 @@ def case_crash_during_dispatch(ctx):
     ctx.work()
     runs = ctx.runs_of(ev2)
     check(len(runs) == 1, "a second work started the run again: %r" % runs)
-    if runs[0][2] != "completed":
-        # work() finds runs through timers and signals only; a run whose
-        # worker died mid-step is resumed explicitly (serve takes over leases).
-        ctx.run("resume", runs[0][0])
-    check(ctx.runs_of(ev2)[0][2] == "completed", "the triggered run did not complete")
+    # The killed worker's lease names a dead process: the next work() claims
+    # the run at once and finishes it.
+    check(runs[0][2] == "completed", "the triggered run did not complete: %r" % runs)
+
+
+def case_work_claims_runs_nobody_drives(ctx):
+    """`flowrun work` picks up runs that no process drives and that do not only
+    wait for timers and signals: one made by `flowrun start` (its first task
+    not yet run), one whose `flowrun run` was killed with a task in flight, one
+    cancelled while nobody held it; a sleeping run stays parked."""
+    path = ctx.write("jobs.flow", r'''
+task slow(x) = exec("./slow.sh", { timeout: 30s })
+
+workflow job(n) {
+  const r = await slow(n)
+  return { n: n, out: r.out }
+}
+
+workflow napper(n) {
+  try { await sleep(1h) } finally { await emit("napper.done", { n: n }) }
+  return n
+}
+''')
+    script = ctx.write("slow.sh", "#!/bin/sh\n"
+                       "read input\n"
+                       "echo $$ >> \"$(dirname \"$0\")/calls\"\n"
+                       "[ -f \"$(dirname \"$0\")/hang\" ] && sleep 30\n"
+                       "echo \"{\\\"out\\\": $input}\"\n")
+    os.chmod(script, 0o755)
+    started = ctx.run("start", path, "--workflow", "job", "--input", "1").stdout.strip()
+    napper = ctx.run("start", path, "--workflow", "napper", "--input", "3").stdout.strip()
+    # A `flowrun run` killed while its task runs (the task hangs until killed).
+    open(os.path.join(ctx.dir, "hang"), "w").close()
+    p = subprocess.Popen([ctx.flowrun, "run", path, "--workflow", "job", "--input", "2",
+                          "--db", ctx.db], cwd=ctx.dir, env=ctx.env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    ctx.procs.append(p)
+    deadline = time.time() + CMD_TIMEOUT
+    while time.time() < deadline and len(ctx.sql(
+            "SELECT id FROM runs WHERE workflow = 'job' AND input = '[2]'")) == 0:
+        time.sleep(0.05)
+    while time.time() < deadline and not os.path.exists(os.path.join(ctx.dir, "calls")):
+        time.sleep(0.05)
+    os.killpg(p.pid, 9)  # flowrun and its task process: nothing is left running
+    p.wait(timeout=CMD_TIMEOUT)
+    os.remove(os.path.join(ctx.dir, "hang"))
+    killed = ctx.sql("SELECT id FROM runs WHERE workflow = 'job' AND input = '[2]'")[0][0]
+    ctx.run("cancel", napper)
+    ctx.work()
+    status = dict(ctx.sql("SELECT id, status FROM runs"))
+    check(status[started] == "completed", "the started run: %r" % status)
+    check(status[killed] == "completed", "the run whose flowrun was killed: %r" % status)
+    check(status[napper] == "cancelled", "the run cancelled while idle: %r" % status)
+    check([json.loads(r[0]) for r in ctx.sql("SELECT result FROM runs WHERE id IN (?, ?) "
+                                             "ORDER BY input", started, killed)]
+          == [{"n": 1, "out": {"x": 1}}, {"n": 2, "out": {"x": 2}}], "results: %r" % ctx.sql("SELECT input, result FROM runs"))
+    done = [e for e in ctx.json("events", "--limit", "0") if e["type"] == "napper.done"]
+    check(len(done) == 1, "the cancelled run's finally emitted once: %r" % done)
+    # A sleeping run is parked once a worker lets it go: workers find its
+    # timer by themselves, nobody needs to claim it.
+    sleeper = ctx.run("start", path, "--workflow", "napper", "--input", "4").stdout.strip()
+    w = subprocess.Popen([ctx.flowrun, "work", "--db", ctx.db], cwd=ctx.dir, env=ctx.env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ctx.procs.append(w)
+    deadline = time.time() + CMD_TIMEOUT
+    row = None
+    while time.time() < deadline:
+        row = ctx.sql("SELECT status, parked, lease_owner FROM runs WHERE id = ?", sleeper)
+        if row == [("waiting", 1, None)]:
+            break
+        time.sleep(0.05)
+    w.terminate()
+    check(w.wait(timeout=CMD_TIMEOUT) == 0, "flowrun work after SIGTERM")
+    row = ctx.sql("SELECT status, parked, lease_owner FROM runs WHERE id = ?", sleeper)
+    check(row == [("waiting", 1, None)], "a sleeping run after work: %r" % row)
+
+
+def case_until_idle_and_waits_for_outside_input(ctx):
+    """`work --until-idle` does not sit through the deadline of a wait for a signal or
+    an event (it would take an hour here: the command's timeout fails the case), and a
+    later `work` delivers the event to the waiting run, which no process holds."""
+    path = ctx.write("wait.flow", '''
+workflow photo(id) {
+  const e = await waitForEvent("photo.received", { match: { product: id }, timeout: 1h })
+  return { got: e.url }
+}
+workflow approve() {
+  return await signal("ok", { timeout: 24h })
+}
+''')
+    rid = ctx.run("start", path, "--workflow", "photo", "--input", "7").stdout.strip()
+    sid = ctx.run("start", path, "--workflow", "approve").stdout.strip()
+    ctx.work()
+    ctx.work()
+    status = dict(ctx.sql("SELECT id, status FROM runs"))
+    check(status == {rid: "waiting", sid: "waiting"}, "before the event: %r" % status)
+    ctx.emit("photo.received", {"product": 8, "url": "other"})
+    ctx.emit("photo.received", {"product": 7, "url": "p7.jpg"})
+    ctx.run("signal", sid, "ok", "true")
+    ctx.work()
+    rows = {r[0]: (r[1], r[2]) for r in ctx.sql("SELECT id, status, result FROM runs")}
+    check(rows[rid] == ("completed", json.dumps({"got": "p7.jpg"}, separators=(",", ":"))),
+          "the event reached the waiting run: %r" % rows)
+    check(rows[sid] == ("completed", "true"), "the signal reached its run: %r" % rows)
 
 
 def case_handlers_do_not_share_state(ctx):

@@ -123,6 +123,7 @@ struct WorkOptions {
 };
 struct WorkStats {
     uint64_t activations = 0, commits = 0, timersFired = 0, loads = 0, evictions = 0;
+    uint64_t claimed = 0; // runs nobody drove that this worker picked up
     size_t maxResident = 0;
     // Lag of each fired sleep timer: fire time - due time (ms), in order.
     std::vector<int64_t> timerLagMs;

@@ -70,7 +70,7 @@ class Store {
 public:
     // Schema version this build creates and understands (PRAGMA user_version):
     // the number of migrations (a static_assert in Schema.cpp keeps them equal).
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
     // PRAGMA application_id of a Flow database: "FLOW".
     static constexpr int32_t kApplicationId = 0x464C4F57;
 
@@ -140,8 +140,18 @@ public:
     // True if the lease was free, expired (expires <= nowMs) or already held by
     // `owner`; it then belongs to owner until nowMs + ttlMs. NotFound if no run.
     bool acquireLease(std::string_view runId, std::string_view owner, int64_t nowMs, int64_t ttlMs);
-    // Clears the lease if `owner` holds it; returns whether it did.
-    bool releaseLease(std::string_view runId, std::string_view owner);
+    // Clears the lease if `owner` holds it (or nobody does); returns whether
+    // it did. park: the run only waits for timers and signals, which every
+    // worker finds by itself, so claimableRuns() leaves it out (schema v3;
+    // a pending cancel request keeps it claimable).
+    bool releaseLease(std::string_view runId, std::string_view owner, bool park = false);
+    // Unfinished, unparked runs whose lease is free or expired at nowMs: the
+    // runs a worker must pick up (Engine::work), oldest lease first.
+    std::vector<std::string> claimableRuns(int64_t nowMs, int64_t limit);
+    // The distinct owners of unexpired leases on unfinished, unparked runs
+    // (a worker checks whether they are alive), and the runs one holds.
+    std::vector<std::string> unparkedLeaseOwners(int64_t nowMs);
+    std::vector<std::string> runsLeasedBy(std::string_view owner, int64_t limit);
 
     // ---- snapshots (only the latest per run is kept)
     void putSnapshot(std::string_view runId, int64_t seq, std::span<const uint8_t> bytes,
@@ -163,12 +173,14 @@ public:
     int64_t deleteTimers(std::string_view runId); // returns how many were deleted
     // Timers with dueAt <= nowMs, earliest first (ties: run id, step), at most limit.
     std::vector<TimerRow> dueTimers(int64_t nowMs, int64_t limit);
-    std::optional<int64_t> nextTimerDue();                // the earliest dueAt of all timers
+    // The earliest dueAt of all timers; progressOnly: of sleeps and retry
+    // back-offs only (not the deadlines of waits and workflows).
+    std::optional<int64_t> nextTimerDue(bool progressOnly = false);
     std::vector<TimerRow> timers(std::string_view runId); // earliest first
 
     // ---- task attempts, keyed by (runId, step, attempt)
-    void putAttempt(const AttemptRow& attempt);                       // insert or replace
-    std::vector<AttemptRow> attempts(std::string_view runId);         // by step, attempt
+    void putAttempt(const AttemptRow& attempt);               // insert or replace
+    std::vector<AttemptRow> attempts(std::string_view runId); // by step, attempt
     // The attempts of one step (a key prefix: cheap at any history length).
     std::vector<AttemptRow> attempts(std::string_view runId, int64_t step);
     std::vector<AttemptRow> attemptsInFlight(std::string_view runId); // status running
