@@ -651,10 +651,15 @@ def case_http(ctx):
         src = ctx.path("http.flow")
         with open(src, "w") as f:
             f.write(text)
+        ctx.env["FLOW_E2E_HTTP"] = "http://127.0.0.1:%d" % srv.port
+        ctx.env.pop("FLOW_E2E_NOT_SET", None)
         rc, out, err = ctx.drive("run", src)
         ctx.eq(rc, 0, "exit status (stderr %r)" % err)
         res = json.loads(out)
         ctx.eq(res["ok"], {"echo": {"order": "o-1", "amount": 42}}, "body is the args object")
+        ctx.eq(res["unsetVar"]["name"], "InvalidRequest", "an unset ${VAR} in a URL")
+        ctx.check("FLOW_E2E_NOT_SET, which is not set" in res["unsetVar"]["message"],
+                  "the message names the variable: %r" % res["unsetVar"])
         ctx.eq(res["failed"], {"name": "HttpError", "status": 503, "is503": True}, "503 error")
         ctx.eq(res["retried"], {"call": 2}, "retry on HttpError then success")
         rid = ctx.runs()[0]["id"]

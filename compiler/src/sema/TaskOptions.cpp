@@ -11,6 +11,8 @@
 //    "maxDelay": ms (omitted = no cap), "jitter": "none"}
 // Durations are integers of milliseconds when whole. Workflow options are
 // {"timeout": ms} or {}. docs/diagnostics.md repeats these defaults.
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -244,9 +246,28 @@ bool TaskChecker::checkTargets(size_t nTargets) {
                    "\"https://host/path\""});
         return false;
     }
-    if (urlText->rfind("http://", 0) != 0 && urlText->rfind("https://", 0) != 0) {
+    // "${NAME}" is replaced by the worker's environment variable NAME when an
+    // attempt is sent (docs/tasks.md): one module, an endpoint per deployment.
+    for (size_t at = urlText->find("${"); at != std::string::npos;
+         at = urlText->find("${", at + 2)) {
+        size_t end = urlText->find('}', at);
+        std::string name =
+            end == std::string::npos ? std::string() : urlText->substr(at + 2, end - at - 2);
+        bool ok = !name.empty() && !std::isdigit((unsigned char)name[0]) &&
+                  std::all_of(name.begin(), name.end(),
+                              [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+        if (!ok) {
+            d_.report(DiagId::BadTaskTarget, url->range,
+                      {"'${' in the URL of an http task must name an environment variable, "
+                       "like ${PAYMENTS_URL}"});
+            return false;
+        }
+    }
+    if (urlText->rfind("http://", 0) != 0 && urlText->rfind("https://", 0) != 0 &&
+        urlText->rfind("${", 0) != 0) {
         d_.report(DiagId::BadTaskTarget, url->range,
-                  {"the URL of an http task must start with http:// or https://"});
+                  {"the URL of an http task must start with http://, https:// or an "
+                   "environment variable (${NAME})"});
         return false;
     }
     t_.method = *firstText;
