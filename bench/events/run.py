@@ -185,7 +185,14 @@ def _client(port, seconds, start_at, out, keepalive, batch):
         if not keepalive:
             conn.close()
             conn = connect(port)
-        status, _ = request(conn, "POST", "/events", body)
+        try:
+            status, _ = request(conn, "POST", "/events", body)
+        except (ConnectionError, http.client.HTTPException):
+            # The server closed an idle keep-alive connection (a starved client
+            # process on a loaded machine): counted, then a new connection.
+            status = 0
+            conn.close()
+            conn = connect(port)
         if status == 201:
             ok += batch
         else:

@@ -97,7 +97,7 @@ check(code == 0 and m and int(m.group(1)) == 2 and int(m.group(1)) + int(m.group
 # ---- fail/: every way a test can go wrong
 code, out, err = run(["fail", "--jobs", "2"])
 check(code == 1, "fail/: exit status 1", str(code) + out + err)
-check(last_line(out) == "2 passed, 7 failed", "fail/: the summary counts every failure",
+check(last_line(out) == "2 passed, 8 failed", "fail/: the summary counts every failure",
       last_line(out))
 expect_in_out = [
     ("a broken file is reported with the compiler's file:line",
@@ -121,6 +121,9 @@ expect_in_out = [
     ("a runaway clock fails instead of hanging",
      r"FAIL failures\.test\.flow:23 .*\n  .*the virtual clock fired more than 20000 times"),
     ("the passing test among them passes", r"ok   failures\.test\.flow:28 this one passes"),
+    ("runs looping on task calls at one instant fail instead of hanging",
+     r"FAIL spin\.test\.flow:12 .*\n  engine error: the runs made more than 50000 steps at one "
+     r"instant"),
 ]
 for what, pattern in expect_in_out:
     check(re.search(pattern, norm(out)), what, out)

@@ -412,6 +412,9 @@ int HttpApi::bind(const std::string& host, int port, std::string* err) {
     // An idle keep-alive connection holds a server thread until this
     // timeout, and stop() waits for those threads: keep shutdown prompt.
     svr.set_keep_alive_timeout(1);
+    // The library closes a keep-alive connection after 5 requests by
+    // default: a client would reconnect every 5 POSTs.
+    svr.set_keep_alive_max_count(100000);
     // Small JSON answers on keep-alive connections: without TCP_NODELAY each
     // waits ~40 ms for Nagle's algorithm (measured by bench/events).
     svr.set_tcp_nodelay(true);

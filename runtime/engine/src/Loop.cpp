@@ -439,12 +439,20 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
 }
 
 // flowrun test's loop: everything at the current instant, nothing later.
-void Engine::settle() {
+void Engine::settle(uint64_t maxActivations) {
     Impl& I = *impl_;
+    uint64_t activations = 0;
     for (;;) {
         I.loadStartedChildren();
         std::vector<Live*> ready = I.readyRuns();
         if (!ready.empty()) {
+            activations += ready.size();
+            if (maxActivations && activations > maxActivations)
+                throw EngineError("the runs made more than " + std::to_string(maxActivations) +
+                                      " steps at one instant of virtual time without settling "
+                                      "(an endless loop of task calls that never waits on the "
+                                      "clock?)",
+                                  1);
             I.activate(ready);
             continue;
         }

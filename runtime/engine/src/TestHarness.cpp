@@ -204,7 +204,7 @@ void Harness::sync() {
     for (;;) {
         vm->runContext().nowMs = clock->nowMs();
         flush();
-        engine->settle();
+        engine->settle(opts.maxStepsPerInstant);
         if (!completeReady()) return;
         // What the test awaited is settled; its reactions run when the test
         // VM next runs its jobs (not here: this may be inside a native).

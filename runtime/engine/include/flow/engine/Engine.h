@@ -209,8 +209,10 @@ public:
     // Runs every loaded run until none can move at the clock's current time:
     // ready activations, task attempts (mocked, builtin, or real processes,
     // which are waited for), signals, events, child results, cancel requests,
-    // and whatever falls due at this instant.
-    void settle();
+    // and whatever falls due at this instant. More than maxActivations run
+    // activations (0: no limit) throw EngineError: runs that loop on task
+    // calls without ever waiting on the clock would otherwise never settle.
+    void settle(uint64_t maxActivations = 0);
     // The earliest due time among the loaded unfinished runs (timers, retry
     // back-offs, wait and workflow timeouts, delayed mock results).
     std::optional<int64_t> nextDue();

@@ -29,6 +29,9 @@ struct TestOptions {
     // Bounds what clock.runUntilIdle() and auto time skipping may fire, so a
     // workflow that sleeps in an endless loop fails instead of hanging.
     uint64_t maxTimerFirings = 20000;
+    // Bounds the run steps at one instant (Engine::settle), so runs that call
+    // tasks in an endless loop without waiting on the clock fail the test.
+    uint64_t maxStepsPerInstant = 50000;
 };
 
 struct TestOutcome {
