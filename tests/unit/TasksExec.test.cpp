@@ -318,3 +318,33 @@ TEST_CASE("TasksExec: a cancel kills the group and reports Cancelled") {
     res = runTask(shell("echo 1"), &token);
     CHECK(res.errorName == "Cancelled");
 }
+
+TEST_CASE("TasksExec: heartbeat: output on stderr keeps a long task alive") {
+    // 0.8 s of work, a progress line every 0.1 s, a heartbeat of 0.4 s.
+    TaskRequest r = shell("for i in 1 2 3 4 5 6 7 8; do echo \"step $i\" >&2; sleep 0.1; done; "
+                          "echo '{\"done\": true}'");
+    r.heartbeatMs = 400;
+    TaskResult res = runTask(r);
+    CHECK(res.ok);
+    CHECK(res.resultJson == R"({"done":true})");
+}
+
+TEST_CASE("TasksExec: heartbeat: a silent task fails with HeartbeatTimeout, long before its "
+          "timeout") {
+    TempDir t;
+    std::string marker = (t.path / "survived").string();
+    // Silent for 3 s (then it would write a marker): the heartbeat is 0.3 s.
+    TaskRequest r = shell("echo started >&2; sleep 3; touch '" + marker + "'; echo 1");
+    r.heartbeatMs = 300;
+    r.timeoutMs = 10000;
+    auto t0 = std::chrono::steady_clock::now();
+    TaskResult res = runTask(r);
+    auto took = std::chrono::steady_clock::now() - t0;
+    CHECK_FALSE(res.ok);
+    CHECK(res.errorName == "HeartbeatTimeout");
+    CHECK(res.errorMessage == "no heartbeat (output on stderr) for 300 ms (process group killed)");
+    CHECK(res.stderrTail == "started\n");
+    CHECK(took < std::chrono::seconds(3)); // the 10 s timeout was not what stopped it
+    std::this_thread::sleep_for(std::chrono::milliseconds(3200));
+    CHECK_FALSE(fs::exists(marker)); // the whole process group was killed
+}

@@ -28,7 +28,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kExecOptions[] = {"timeout", "retry", "heartbeat", "args", "env"};
-constexpr std::string_view kHttpOptions[] = {"timeout", "retry", "heartbeat", "headers"};
+// No heartbeat for http tasks: one request has no way to show signs of life.
+constexpr std::string_view kHttpOptions[] = {"timeout", "retry", "headers"};
 constexpr std::string_view kBuiltinOptions[] = {"timeout", "retry"};
 // The tasks the runtime performs in-process (docs/tasks.md).
 constexpr std::string_view kBuiltinTasks[] = {"echo", "fail", "noop"};

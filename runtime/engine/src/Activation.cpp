@@ -754,6 +754,7 @@ void Engine::Impl::afterCommit(Live& l) {
         r.inputJson = op.req.contains("args") ? op.req["args"].dump() : "{}";
         r.idempotencyKey = l.id + ":" + std::to_string(step) + ":" + std::to_string(op.attempt);
         r.timeoutMs = to.timeoutMs;
+        r.heartbeatMs = to.heartbeatMs;
         op.inFlight = true;
         op.execId = r.id;
         execs[r.id] = {l.id, step, op.attempt};

@@ -40,6 +40,7 @@ TaskOptions parseTaskOptions(std::string_view text) {
     if (!j.is_object()) throw std::runtime_error("task options are not a JSON object");
     TaskOptions o;
     if (j.contains("timeout")) o.timeoutMs = int64_t(j["timeout"].get<double>());
+    if (j.contains("heartbeat")) o.heartbeatMs = int64_t(j["heartbeat"].get<double>());
     if (j.contains("retry")) {
         for (auto& r : j["retry"]) {
             RetryPolicy p;

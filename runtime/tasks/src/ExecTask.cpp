@@ -147,7 +147,7 @@ private:
     sigset_t old_;
 };
 
-enum class Stop { None, Timeout, Cancelled, TooLarge };
+enum class Stop { None, Timeout, Heartbeat, Cancelled, TooLarge };
 
 // Everything the I/O loop needs; one per attempt.
 struct Child {
@@ -156,7 +156,8 @@ struct Child {
     const std::string* input = nullptr;
     size_t written = 0;
     std::string stdoutBuf, stderrBuf;
-    bool exited = false; // the leader is a zombie (or reaped)
+    Clock::time_point lastBeat{}; // the last output on stderr (or the start)
+    bool exited = false;          // the leader is a zombie (or reaped)
     bool reaped = false;
     int status = 0;
 };
@@ -182,12 +183,13 @@ void killGroupAndReap(Child& c) {
 // Reads what is available from fd into buf (at most 16 chunks, so a child
 // that writes as fast as we read still lets the loop check the deadline and
 // the stdout cap). Returns false at EOF or error.
-bool drain(Fd& fd, std::string& buf, size_t keepTail) {
+bool drain(Fd& fd, std::string& buf, size_t keepTail, size_t* got = nullptr) {
     char chunk[kChunk];
     for (int i = 0; i < 16; ++i) {
         ssize_t n = ::read(fd.fd, chunk, sizeof chunk);
         if (n > 0) {
             buf.append(chunk, static_cast<size_t>(n));
+            if (got) *got += static_cast<size_t>(n);
             // stderr: keep only the tail, trimming in big steps to stay O(n).
             if (keepTail && buf.size() > 2 * keepTail) buf.erase(0, buf.size() - keepTail);
             continue;
@@ -223,6 +225,7 @@ void feedStdin(Child& c) {
 Stop pump(Child& c, const TaskRequest& r, CancelToken* cancel, Clock::time_point t0) {
     const bool hasDeadline = r.timeoutMs > 0;
     Clock::time_point drainUntil{};
+    c.lastBeat = t0;
     for (;;) {
         if (c.stdoutBuf.size() > kTaskStdoutCap) return Stop::TooLarge;
         // Once the leader is reaped the task has finished: only draining is left,
@@ -230,6 +233,10 @@ Stop pump(Child& c, const TaskRequest& r, CancelToken* cancel, Clock::time_point
         if (!c.reaped && cancel && cancel->cancelled()) return Stop::Cancelled;
         int64_t left = hasDeadline ? r.timeoutMs - msSince(t0) : -1;
         if (!c.reaped && hasDeadline && left <= 0) return Stop::Timeout;
+        // A heartbeat deadline works like the timeout, counted from the last
+        // sign of life: a hung task is found long before its timeout.
+        int64_t beatLeft = r.heartbeatMs > 0 ? r.heartbeatMs - msSince(c.lastBeat) : -1;
+        if (!c.reaped && r.heartbeatMs > 0 && beatLeft <= 0) return Stop::Heartbeat;
 
         if (!c.exited && (c.pidfd.open() ? false : leaderExited(c.pid))) c.exited = true;
         if (c.exited && !c.reaped) {
@@ -257,6 +264,8 @@ Stop pump(Child& c, const TaskRequest& r, CancelToken* cancel, Clock::time_point
             wait = static_cast<int>(std::max<int64_t>(ms.count(), 0)) + 1;
         } else {
             if (hasDeadline) wait = static_cast<int>(std::clamp<int64_t>(left, 0, 60'000));
+            if (r.heartbeatMs > 0)
+                wait = std::min(wait, static_cast<int>(std::clamp<int64_t>(beatLeft, 0, 60'000)));
             if (!c.pidfd.open()) wait = std::min(wait, kFallbackTickMs);
         }
         int rc = ::poll(fds, n, wait);
@@ -264,7 +273,11 @@ Stop pump(Child& c, const TaskRequest& r, CancelToken* cancel, Clock::time_point
         if (rc <= 0) continue;
         if (iIn >= 0 && fds[iIn].revents) feedStdin(c);
         if (iOut >= 0 && fds[iOut].revents) drain(c.out, c.stdoutBuf, 0);
-        if (iErr >= 0 && fds[iErr].revents) drain(c.err, c.stderrBuf, kTaskStderrCap);
+        if (iErr >= 0 && fds[iErr].revents) {
+            size_t got = 0;
+            drain(c.err, c.stderrBuf, kTaskStderrCap, &got);
+            if (got > 0) c.lastBeat = Clock::now();
+        }
         if (iPid >= 0 && fds[iPid].revents) c.exited = true;
     }
 }
@@ -396,6 +409,11 @@ TaskResult runExecTask(const TaskRequest& r, CancelToken* cancel) {
     case Stop::Timeout:
         setError(res, "Timeout",
                  "no result after " + std::to_string(r.timeoutMs) + " ms (process group killed)");
+        break;
+    case Stop::Heartbeat:
+        setError(res, "HeartbeatTimeout",
+                 "no heartbeat (output on stderr) for " + std::to_string(r.heartbeatMs) +
+                     " ms (process group killed)");
         break;
     case Stop::Cancelled:
         setError(res, "Cancelled", "cancelled (process group killed)");

@@ -28,7 +28,8 @@ struct RetryPolicy {
 };
 
 struct TaskOptions {
-    int64_t timeoutMs = 0; // per attempt; 0 = none
+    int64_t timeoutMs = 0;   // per attempt; 0 = none
+    int64_t heartbeatMs = 0; // exec: longest silence on stderr; 0 = none
     std::vector<RetryPolicy> retry;
     std::vector<std::string> args;
     std::vector<std::pair<std::string, std::string>> env, headers;

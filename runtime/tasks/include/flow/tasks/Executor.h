@@ -38,6 +38,9 @@ struct TaskRequest {
     std::string inputJson;      // Exec: stdin; Http: body (POST/PUT/PATCH)
     std::string idempotencyKey; // Exec: FLOW_IDEMPOTENCY_KEY; Http: Idempotency-Key
     int64_t timeoutMs = 0;      // 0 = none; per attempt
+    // Exec: the longest the process may go without writing to stderr (its
+    // heartbeat: any output, typically a progress line); 0 = not checked.
+    int64_t heartbeatMs = 0;
 };
 
 struct TaskResult {
