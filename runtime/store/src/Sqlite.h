@@ -26,6 +26,7 @@ struct Store::Impl {
     int busyTimeoutMs = 0;
     bool txnOpen = false;   // a Store::Txn is live
     bool txnBroken = false; // SQLite rolled it back on an error: refuse further use
+    bool syncFull = true;   // synchronous=FULL (StoreOptions::synchronousNormal unset)
     std::unordered_map<const char*, sqlite3_stmt*> cache;
 
     Impl() = default;

@@ -51,6 +51,7 @@ void setPragmas(Store::Impl& impl, const StoreOptions& o) {
     }
     impl.exec(o.synchronousNormal ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
               "set synchronous");
+    impl.syncFull = !o.synchronousNormal;
     impl.exec("PRAGMA foreign_keys = ON", "enable foreign keys");
     if (o.maxPages > 0) {
         // PRAGMA takes no bound parameters; this is an integer, formatted by us.
