@@ -619,6 +619,8 @@ class HttpServer:
                 code, reply = 200, {"path": self.path}
                 if self.path == "/503":
                     code, reply = 503, {"busy": True}
+                elif self.path == "/404":
+                    code, reply = 404, {"missing": True}
                 elif self.path == "/flaky":
                     outer.flaky_calls += 1
                     if outer.flaky_calls == 1:
@@ -661,7 +663,10 @@ def case_http(ctx):
         ctx.check("FLOW_E2E_NOT_SET, which is not set" in res["unsetVar"]["message"],
                   "the message names the variable: %r" % res["unsetVar"])
         ctx.eq(res["failed"], {"name": "HttpError", "status": 503, "is503": True}, "503 error")
-        ctx.eq(res["retried"], {"call": 2}, "retry on HttpError then success")
+        ctx.eq(res["retried"], {"call": 2}, "retry on HttpError.5xx (a 503) then success")
+        ctx.eq(res["notFound"], {"name": "HttpError", "status": 404, "attempts": 1},
+               "a 404 is not retried by a policy on HttpError.5xx and HttpError.429")
+        ctx.eq(len([r for r in srv.requests if r[0] == "/404"]), 1, "one /404 request")
         rid = ctx.runs()[0]["id"]
         ok = [r for r in srv.requests if r[0] == "/ok"]
         ctx.eq(len(ok), 1, "one /ok request")

@@ -63,7 +63,7 @@ TEST_CASE("EngineTaskPolicy: the first matching policy applies and counts its ow
     CHECK_FALSE(d.retry);
     CHECK(d.policy == 0);
     CHECK_FALSE(decideRetry(ps, {"Cancelled"}, 1).retry); // never retried
-    CHECK_FALSE(decideRetry({}, {"Boom"}, 1).retry);       // no policy: no retry
+    CHECK_FALSE(decideRetry({}, {"Boom"}, 1).retry);      // no policy: no retry
     RetryPolicy all;
     all.on = {"States.ALL"};
     CHECK(decideRetry({all}, {"Anything"}, 1).retry);
@@ -83,4 +83,27 @@ TEST_CASE("EngineTaskPolicy: full jitter stays within [0, delay] and is determin
         if (d.delayMs != decideRetry(ps, {"E"}, 0).delayMs) differs = true;
     }
     CHECK(differs);
+}
+
+TEST_CASE("EngineTaskPolicy: an HttpError is matched with its status") {
+    CHECK(retryKey("HttpError", "HTTP 503: busy") == "HttpError.503");
+    CHECK(retryKey("HttpError", "HTTP 404: {}") == "HttpError.404");
+    CHECK(retryKey("HttpError", "no response") == "HttpError");
+    CHECK(retryKey("Throttled", "HTTP 429: slow") == "Throttled"); // a named error keeps its name
+    auto retries = [](std::vector<std::string> on, const std::string& key) {
+        RetryPolicy p;
+        p.on = std::move(on);
+        p.maxAttempts = 3;
+        return decideRetry({p}, {key}, 1).retry;
+    };
+    CHECK(retries({"HttpError"}, "HttpError.503"));
+    CHECK(retries({"HttpError.503"}, "HttpError.503"));
+    CHECK(retries({"HttpError.5xx"}, "HttpError.503"));
+    CHECK(retries({"HttpError.429", "HttpError.5xx"}, "HttpError.429"));
+    CHECK_FALSE(retries({"HttpError.5xx"}, "HttpError.404"));
+    CHECK_FALSE(retries({"HttpError.503"}, "HttpError.502"));
+    CHECK_FALSE(retries({"HttpError.5xx"}, "HttpError"));
+    CHECK_FALSE(retries({"Http"}, "HttpError.503"));
+    CHECK_FALSE(retries({"HttpError.50"}, "HttpError.503"));
+    CHECK(retries({"Timeout"}, "Timeout"));
 }

@@ -385,7 +385,7 @@ void Engine::Impl::apply(Live& l, Arrival& a) {
         if (r.exitCode >= 0) detail["exitCode"] = r.exitCode;
         if (r.httpStatus) detail["status"] = r.httpStatus;
         history(l, "task.failed", op.step, op.name, detail, op);
-        op.errors.push_back(r.errorName);
+        op.errors.push_back(retryKey(r.errorName, r.errorMessage));
         uint64_t seed = std::hash<std::string>{}(l.id) ^ (op.step * 0x9E3779B97F4A7C15ull) ^
                         uint64_t(op.attempt);
         RetryDecision d = decideRetry(l.mod->taskOptions[op.index].retry, op.errors, seed);

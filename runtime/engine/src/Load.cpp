@@ -178,7 +178,7 @@ void Engine::Impl::rebuildOps(Live& l) {
                 op.attempt = a.attempt;
                 op.attemptStartedAt = a.startedAt;
                 if (a.status == store::AttemptStatus::Error && a.errorName)
-                    op.errors.push_back(*a.errorName);
+                    op.errors.push_back(retryKey(*a.errorName, a.errorMessage.value_or("")));
                 // An attempt that was running when the process stopped runs
                 // again (at least once), with the same idempotency key.
                 if (a.status == store::AttemptStatus::Running) l.toDispatch.push_back(id);

@@ -3,6 +3,7 @@
 #include "flow/engine/TaskPolicy.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <stdexcept>
 
@@ -11,11 +12,26 @@
 namespace flow::engine {
 
 namespace {
+
+// "HttpError.503": the key of an HttpError with its status. Matched by
+// "HttpError.503", by the class "HttpError.5xx", and by plain "HttpError".
+bool nameMatches(const std::string& pattern, const std::string& key) {
+    if (pattern == key || pattern == "*" || pattern == "States.ALL") return true;
+    size_t dot = key.rfind('.');
+    if (dot == std::string::npos || key.size() - dot != 4) return false;
+    if (!std::all_of(key.begin() + long(dot) + 1, key.end(),
+                     [](unsigned char c) { return std::isdigit(c); }))
+        return false;
+    if (pattern.compare(0, std::string::npos, key, 0, dot) == 0) return true;
+    return pattern.size() == key.size() && pattern.compare(0, dot + 2, key, 0, dot + 2) == 0 &&
+           pattern.compare(dot + 2, 2, "xx") == 0;
+}
+
 bool matches(const RetryPolicy& p, const std::string& error) {
     if (error == "Cancelled") return false;
     if (p.on.empty()) return true;
     for (const auto& n : p.on)
-        if (n == error || n == "*" || n == "States.ALL") return true;
+        if (nameMatches(n, error)) return true;
     return false;
 }
 
@@ -61,6 +77,15 @@ TaskOptions parseTaskOptions(std::string_view text) {
     if (j.contains("env")) o.env = stringMap(j["env"]);
     if (j.contains("headers")) o.headers = stringMap(j["headers"]);
     return o;
+}
+
+std::string retryKey(const std::string& name, const std::string& message) {
+    // HttpTask.cpp words every status error "HTTP <status>: <body>".
+    if (name != "HttpError" || message.size() < 8 || message.compare(0, 5, "HTTP ") != 0 ||
+        !std::isdigit((unsigned char)message[5]) || !std::isdigit((unsigned char)message[6]) ||
+        !std::isdigit((unsigned char)message[7]))
+        return name;
+    return name + "." + message.substr(5, 3);
 }
 
 RetryDecision decideRetry(const std::vector<RetryPolicy>& policies,

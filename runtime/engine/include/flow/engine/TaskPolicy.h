@@ -46,7 +46,13 @@ struct RetryDecision {
     int64_t retryNo = 0; // 1 for the first retry under that policy
 };
 
-// Decides after a failed attempt. `errors` holds the error name of every
+// What a retry policy's `on` is matched against for a failed attempt: its
+// error name, except an HttpError, which carries its status:
+// "HttpError.503" (matched by "HttpError.503", "HttpError.5xx" and
+// "HttpError"). Built from what the attempt row keeps (name and message).
+std::string retryKey(const std::string& name, const std::string& message);
+
+// Decides after a failed attempt. `errors` holds the retry key (retryKey) of every
 // failed attempt so far, oldest first (the last one is the attempt that just
 // failed): per-policy counts are recomputed from it, so nothing but the
 // attempt rows needs to be stored. `jitterSeed` makes full jitter
