@@ -124,6 +124,10 @@ cmd_sample() {
     "$flowrun" history "$run"
     say "testing samples/hello in virtual time (flowrun test; an hour-long wait takes milliseconds)"
     "$flowrun" test samples/hello
+    say "next: the field samples (samples/README.md), each run with one command:"
+    local d
+    for d in samples/*/run.sh; do echo "  $d"; done
+    echo "  and tested with: $flowrun test samples/"
 }
 
 # Runs ctest in DIR; adds its counts to PASSED/FAILED.
