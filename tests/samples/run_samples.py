@@ -14,6 +14,7 @@ lines matching each regex of samples/<name>/expected.txt, in that order. Then
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -53,12 +54,23 @@ def run_sample(name, flowc, flowrun, root):
         env = dict(os.environ, SAMPLE_OUT=os.path.join(tmp, "out"),
                    FLOW_DB=os.path.join(tmp, "flow.db"), FLOWC=flowc, FLOWRUN=flowrun)
         t0 = time.time()
+        # run.sh leads its own process group: whatever it leaves behind (a
+        # background worker, a server) is stopped with it, by that group's id.
+        proc = subprocess.Popen(["bash", os.path.join(folder, "run.sh")], cwd=cwd, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
         try:
-            p = subprocess.run(["bash", os.path.join(folder, "run.sh")], cwd=cwd, env=env,
-                               capture_output=True, text=True, timeout=RUN_TIMEOUT,
-                               start_new_session=True)
-        except subprocess.TimeoutExpired as e:
-            return "run.sh did not finish in %.0f s\nstdout:\n%s" % (RUN_TIMEOUT, e.stdout)
+            out, err = proc.communicate(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            return "run.sh did not finish in %.0f s\nstdout:\n%s" % (RUN_TIMEOUT, out)
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
         took = time.time() - t0
         if p.returncode != 0:
             return "run.sh exited %d\nstdout:\n%s\nstderr:\n%s" % (p.returncode, p.stdout,
