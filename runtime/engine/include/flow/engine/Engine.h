@@ -175,8 +175,10 @@ public:
 
     // Works on every run in the database until *stop (or, with untilIdle,
     // until nothing can progress without outside input): fires due timers
-    // (loading runs from their snapshots), delivers signals, runs tasks and
-    // retries, commits ready runs together, and drops idle runs from memory.
+    // (loading runs from their snapshots), delivers signals, claims the runs
+    // nobody drives that need a worker (Store::claimableRuns), runs tasks and
+    // retries, commits ready runs together, and drops idle runs from memory
+    // (parked: their timers and signals bring them back).
     WorkStats work(const std::atomic<bool>* stop, const WorkOptions& o = {});
 
     // Delivers a signal (stored; the run picks it up when it waits for it).
