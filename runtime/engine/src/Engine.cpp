@@ -141,22 +141,10 @@ std::string Engine::startRun(const StartRequest& req) {
     row.createdAt = row.updatedAt = I.now();
     // The run row and its first boundary commit together: a crash leaves
     // either no run or a started one.
-    auto l = std::make_unique<Live>();
-    l->id = row.id;
-    l->row = row;
-    l->mod = m;
-    l->vm = I.makeVm(m);
-    l->fresh = true;
-    Live* lp = l.get();
-    I.live[row.id] = std::move(l);
+    Live* lp = nullptr;
     try {
         store::Store::Txn txn = I.store->begin();
-        I.store->createRun(row);
-        if (req.timeoutMs)
-            I.store->putTimer(
-                {row.id, 0, row.createdAt + *req.timeoutMs, store::TimerKind::WorkflowTimeout});
-        if (req.resident) lp->leased = I.store->acquireLease(row.id, I.opts.owner, I.now(), 15000);
-        I.step(*lp);
+        lp = &I.createRun(row, m, req.timeoutMs, req.resident);
         I.commitHook(false);
         txn.commit();
         I.commitHook(true);
@@ -170,6 +158,30 @@ std::string Engine::startRun(const StartRequest& req) {
     I.afterCommit(*lp);
     if (!req.resident) I.evict(*lp);
     return row.id;
+}
+
+Live& Engine::Impl::createRun(const store::RunRow& row, std::shared_ptr<LoadedModule> m,
+                              std::optional<int64_t> timeoutMs, bool lease) {
+    auto l = std::make_unique<Live>();
+    l->id = row.id;
+    l->row = row;
+    l->mod = m;
+    l->vm = makeVm(m);
+    l->fresh = true;
+    Live& lr = *l;
+    live[row.id] = std::move(l);
+    try {
+        store->createRun(row);
+        if (timeoutMs)
+            store->putTimer(
+                {row.id, 0, row.createdAt + *timeoutMs, store::TimerKind::WorkflowTimeout});
+        if (lease) lr.leased = store->acquireLease(row.id, opts.owner, now(), kLeaseMs);
+        step(lr);
+    } catch (...) {
+        live.erase(row.id);
+        throw;
+    }
+    return lr;
 }
 
 void Engine::signal(const std::string& runId, std::string_view name, std::string_view payload) {

@@ -125,6 +125,12 @@ struct Engine::Impl {
         return makeVm(std::make_shared<LoadedModule>(m));
     }
     Live& load(const std::string& runId); // throws EngineError
+    // A new run: its row, its workflow timeout, optionally a lease, and its
+    // first boundary (top-level code, the workflow up to its first wait),
+    // inside the caller's transaction. The run is live on return; on a throw
+    // it is forgotten (the caller's transaction rolls the rows back).
+    Live& createRun(const store::RunRow& row, std::shared_ptr<LoadedModule> m,
+                    std::optional<int64_t> timeoutMs, bool lease);
     void rebuildOps(Live& l);
     int workflowIndex(const LoadedModule& m, const std::string& name); // -1: unknown
 
@@ -173,6 +179,9 @@ struct Engine::Impl {
     Json waitingJson(Live& l);
     std::string errorJson(vm::Vm& vm, vm::Value e);
 };
+
+// How long a lease lasts unless renewed (a driving engine renews it at every poll).
+inline constexpr int64_t kLeaseMs = 15000;
 
 // The lease owner "PID...@HOST" names a process of this host that is gone.
 bool ownerIsDeadHere(const std::string& owner);

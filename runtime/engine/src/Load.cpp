@@ -82,8 +82,6 @@ bool ownerIsDeadHere(const std::string& owner) {
     return ::kill(pid_t(pid), 0) != 0 && errno == ESRCH;
 }
 
-inline constexpr int64_t kLeaseMs = 15000;
-
 Live& Engine::Impl::load(const std::string& runId) {
     if (auto it = live.find(runId); it != live.end()) return *it->second;
     auto row = store->getRun(runId);

@@ -222,7 +222,7 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
             if (t - l->lastPoll >= I.opts.pollMs) {
                 l->lastPoll = t;
                 I.poll(*l);
-                I.store->acquireLease(id, I.opts.owner, t, 15000);
+                I.store->acquireLease(id, I.opts.owner, t, kLeaseMs);
             }
         }
     }
@@ -383,7 +383,7 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
             if (t - l->lastPoll >= I.opts.pollMs) {
                 l->lastPoll = t;
                 I.poll(*l);
-                I.store->acquireLease(id, I.opts.owner, t, 15000);
+                I.store->acquireLease(id, I.opts.owner, t, kLeaseMs);
             }
             for (auto& s : l->toStart)
                 starts.push_back(s);

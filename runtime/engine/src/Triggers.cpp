@@ -248,9 +248,8 @@ Outcome evaluate(Engine::Impl& I, const ActiveTrigger& t, const store::EventRow&
 }
 
 // Creates a triggered run and runs its first boundary (inside the caller's
-// transaction), as Engine::startRun does for a non-resident start.
+// transaction), leased: the caller's worker drives it.
 Live* createRun(Engine::Impl& I, const Start& s, int64_t eventId) {
-    auto m = I.module(s.moduleHash);
     store::RunRow row;
     row.id = s.runId;
     row.workflow = s.workflow;
@@ -259,26 +258,7 @@ Live* createRun(Engine::Impl& I, const Start& s, int64_t eventId) {
     row.input = s.argsJson;
     row.triggerEvent = eventId;
     row.createdAt = row.updatedAt = I.now();
-    auto l = std::make_unique<Live>();
-    l->id = row.id;
-    l->row = row;
-    l->mod = m;
-    l->vm = I.makeVm(m);
-    l->fresh = true;
-    Live* lp = l.get();
-    I.live[row.id] = std::move(l);
-    try {
-        I.store->createRun(row);
-        if (s.timeoutMs)
-            I.store->putTimer(
-                {row.id, 0, row.createdAt + *s.timeoutMs, store::TimerKind::WorkflowTimeout});
-        lp->leased = I.store->acquireLease(row.id, I.opts.owner, I.now(), 15000);
-        I.step(*lp);
-    } catch (...) {
-        I.live.erase(row.id); // the caller's transaction rolls back
-        throw;
-    }
-    return lp;
+    return &I.createRun(row, I.module(s.moduleHash), s.timeoutMs, /*lease=*/true);
 }
 
 } // namespace
