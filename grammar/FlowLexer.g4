@@ -28,10 +28,58 @@ channels { COMMENTS_AND_NEWLINES }
   // Type of the last token on the default channel, for the regex heuristic.
   size_t lastSignificantType = 0;
 
+  // Lexer::nextToken, with the simulator reached by a static_cast: the base
+  // class finds it with a dynamic_cast (getInterpreter) three times per token,
+  // and the CommonToken constructor calls getLine/getCharPositionInLine again.
+  // The behaviour is the same as ANTLR 4.9's.
   std::unique_ptr<antlr4::Token> nextToken() override {
-    auto t = antlr4::Lexer::nextToken();
+    ssize_t tokenStartMarker = _input->mark();
+    auto* sim = simulator();
+    for (;;) {
+      if (hitEOF) {
+        emitEOF();
+        break;
+      }
+      token.reset();
+      channel = antlr4::Token::DEFAULT_CHANNEL;
+      tokenStartCharIndex = _input->index();
+      tokenStartCharPositionInLine = sim->getCharPositionInLine();
+      tokenStartLine = sim->getLine();
+      _text.clear();
+      do {
+        type = antlr4::Token::INVALID_TYPE;
+        size_t ttype;
+        try {
+          ttype = sim->match(_input, mode);
+        } catch (antlr4::LexerNoViableAltException& e) {
+          notifyListeners(e);
+          recover(e);
+          ttype = SKIP;
+        }
+        if (_input->LA(1) == antlr4::Token::EOF) hitEOF = true;
+        if (type == antlr4::Token::INVALID_TYPE) type = ttype;
+      } while (type == MORE);
+      if (type == SKIP) continue;
+      if (token == nullptr) emit();
+      break;
+    }
+    _input->release(tokenStartMarker);
+    auto t = std::move(token);
     if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL) lastSignificantType = t->getType();
     return t;
+  }
+  size_t getLine() const override { return simulator()->getLine(); }
+  size_t getCharPositionInLine() override { return simulator()->getCharPositionInLine(); }
+
+  // For the simulator with a per-thread DFA edge cache (compiler/src/parse/ParseDriver.cpp).
+  static std::vector<antlr4::dfa::DFA>& decisionDFA() { return _decisionToDFA; }
+  static antlr4::atn::PredictionContextCache& contextCache() { return _sharedContextCache; }
+  void setSimulator(antlr4::atn::LexerATNSimulator* sim) {
+    delete _interpreter;
+    _interpreter = sim;
+  }
+  antlr4::atn::LexerATNSimulator* simulator() const {
+    return static_cast<antlr4::atn::LexerATNSimulator*>(_interpreter);
   }
 
   // A '/' starts a regular expression literal (which Flow rejects with a clear

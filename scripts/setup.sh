@@ -31,7 +31,7 @@ export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 PACKAGES=(
     g++ cmake pkg-config python3 ninja-build ccache
     antlr4 libantlr4-runtime-dev uuid-dev
-    llvm-16-dev llvm-16-tools
+    llvm-16-dev llvm-16-tools libzstd-dev
     nlohmann-json3-dev libsqlite3-dev doctest-dev libcli11-dev libcpp-httplib-dev libfmt-dev
     lua5.4
 )

@@ -4,8 +4,13 @@ flowrun, `node --jitless` and `lua5.4` (when a .lua twin exists) in the same
 session; prints a JSON document and a table of wall times and ratios.
 Timing is best-of-N wall clock per program (N=3 by default).
 
-Usage: bench/vm/run.py FLOWRUN [--repeat N] [--only NAME]
+--instructions also counts the instructions each flowrun and lua5.4 run
+executes (valgrind --tool=callgrind; slow: ~1 minute for all): a ratio that,
+unlike wall time, does not move with the load of a shared machine.
+
+Usage: bench/vm/run.py FLOWRUN [--repeat N] [--only NAME] [--instructions]
 """
+import re
 import json
 import os
 import shutil
@@ -28,16 +33,26 @@ def best(cmd, repeat):
     return min(times), out
 
 
+def instructions(cmd):
+    """Instructions executed by cmd (and its children), counted by callgrind."""
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + cmd,
+                       capture_output=True, timeout=1200)
+    m = re.search(r"Collected : (\d+)", r.stderr.decode())
+    return int(m.group(1)) if m else None
+
+
 def main():
     args = sys.argv[1:]
     flowrun = args.pop(0)
-    repeat, only = 3, None
+    repeat, only, count = 3, None, False
     while args:
         a = args.pop(0)
         if a == "--repeat":
             repeat = int(args.pop(0))
         elif a == "--only":
             only = args.pop(0)
+        elif a == "--instructions":
+            count = bool(shutil.which("valgrind"))
     node, lua = shutil.which("node"), shutil.which("lua5.4")
     progs = sorted(f[:-5] for f in os.listdir(os.path.join(HERE, "programs")) if f.endswith(".flow"))
     results = []
@@ -55,14 +70,22 @@ def main():
         for k in ("node_jitless", "lua"):
             if row.get(k) and row.get("flow"):
                 row["flow_over_" + k] = round(row["flow"] / row[k], 3)
+        if count and row.get("lua"):
+            fi = instructions([flowrun, "run", base + ".flow"])
+            li = instructions([lua, base + ".lua"])
+            if fi and li:
+                row["flow_instructions"], row["lua_instructions"] = fi, li
+                row["flow_over_lua_instructions"] = round(fi / li, 3)
         results.append(row)
     print(json.dumps({"benchmarks": results}, indent=2))
-    print("\n%-10s %9s %9s %9s %12s %9s" % ("program", "flow s", "node s", "lua s", "flow/node", "flow/lua"))
+    print("\n%-10s %9s %9s %9s %12s %9s %12s" % ("program", "flow s", "node s", "lua s", "flow/node",
+                                                "flow/lua", "instr/lua"))
     for r in results:
         f = lambda k: ("%.3f" % r[k]) if r.get(k) else "-"
-        print("%-10s %9s %9s %9s %12s %9s" % (r["name"], f("flow"), f("node_jitless"), f("lua"),
-                                              r.get("flow_over_node_jitless", "-"),
-                                              r.get("flow_over_lua", "-")))
+        print("%-10s %9s %9s %9s %12s %9s %12s" % (r["name"], f("flow"), f("node_jitless"), f("lua"),
+                                                   r.get("flow_over_node_jitless", "-"),
+                                                   r.get("flow_over_lua", "-"),
+                                                   r.get("flow_over_lua_instructions", "-")))
     return 0
 
 

@@ -334,6 +334,7 @@ private:
                  8);
         if (uint32_t flags = h.u32(); flags != 0)
             fail("header.flags", "unknown header flags 0x" + toHex(flags), 12);
+        m_.formatVersion = version;
         std::memcpy(m_.hash.data(), bytes_.data() + 16, 32);
         h = Cursor(bytes_, 48, kHeaderSize);
         uint64_t payloadSize = h.u64();

@@ -245,6 +245,10 @@ private:
             if (!isValidOp(raw))
                 fail("code.opcode", at(who, pc) + "unknown opcode " + std::to_string(raw));
             const OpInfo& info = opInfo(Op(raw));
+            if (opSinceVersion(Op(raw)) > m_.formatVersion)
+                fail("code.opcode", at(who, pc) + std::string(info.name) + " is format v" +
+                                        std::to_string(opSinceVersion(Op(raw))) +
+                                        "; the file says v" + std::to_string(m_.formatVersion));
             if (pc + info.words() > code.size())
                 fail("code.aux-missing", at(who, pc) + std::string(info.name) +
                                              " needs an AUX word past the end of the code");

@@ -122,7 +122,9 @@ TEST_CASE("module: intern and hashHex") {
 TEST_CASE("bytecode is stable: opcode numbers, tags and versions are pinned") {
     // Runs in flight are pinned to modules with these numbers: reordering
     // Opcodes.def or Format.h must fail here (append + bump the version).
-    CHECK(kOpCount == 102);
+    CHECK(kOpCount == 108);
+    CHECK(unsigned(Op::LoopIfLt) == 102);
+    CHECK(unsigned(Op::LoopIfGeK) == 107);
     CHECK(unsigned(Op::StartRun) == 101);
     CHECK(unsigned(Op::Nop) == 0);
     CHECK(unsigned(Op::Return) == 35);
@@ -141,9 +143,9 @@ TEST_CASE("bytecode is stable: opcode numbers, tags and versions are pinned") {
     CHECK(uint32_t(Section::Triggers) == 7);
     CHECK(uint32_t(Section::Tests) == 8);
     CHECK(uint32_t(Section::Inits) == 9);
-    CHECK(kFormatVersion == 2);
+    CHECK(kFormatVersion == 3);
     CHECK(kFormatVersionMin == 1);
-    CHECK(kFormatVersionMax == 2);
+    CHECK(kFormatVersionMax == 3);
     CHECK(kHeaderSize == 56);
     CHECK(std::memcmp(kMagic, "FLOWBC\0\x1a", 8) == 0);
 }
@@ -291,7 +293,7 @@ TEST_CASE("reader: header checks") {
         putU32(b, 8, 7);
         LoadResult r = readModule(b);
         CHECK(r.error.check == "header.version");
-        CHECK(r.error.message == "format v7; this build reads v1..v2");
+        CHECK(r.error.message == "format v7; this build reads v1..v3");
         CHECK(r.error.offset == 8);
         CHECK(peekFormatVersion(b) == 7u);
         putU32(b, 8, 0);
@@ -324,7 +326,7 @@ TEST_CASE("reader: header checks") {
         CHECK(checkOf(b) == "header.payload-size");
     }
     SUBCASE("peekFormatVersion") {
-        CHECK(peekFormatVersion(good) == 2u);
+        CHECK(peekFormatVersion(good) == 3u);
         CHECK(!peekFormatVersion(std::vector<uint8_t>(good.begin(), good.begin() + 11)));
         std::vector<uint8_t> b = good;
         b[1] = 'X';
@@ -455,7 +457,7 @@ TEST_CASE("disassembler: stable text for the sample") {
         INFO(line);
         CHECK(text.find(line + "\n") != std::string::npos);
     };
-    CHECK(text.rfind("; flow bytecode v2\n; hash " + m.hashHex() + "\n", 0) == 0);
+    CHECK(text.rfind("; flow bytecode v3\n; hash " + m.hashHex() + "\n", 0) == 0);
     has("function #1 'main' [workflow] (async=1 params=1 rest=0 regs=8 upvals=0) "
         "sample.flow:2:1");
     has("  constants: k0=1000 k1=10 k2=\"result\" k3=2.5 k4=NaN "

@@ -205,6 +205,19 @@ TEST_CASE("verifier: jumps") {
     // A forward Jump to the next instruction is fine; JumpBack to itself too.
     CHECK(check([](Module& m) { mainFn(m).code[12] = encodeE(Op::Jump, 0); }) == "ok");
     CHECK(check([](Module& m) { mainFn(m).code[12] = encodeE(Op::JumpBack, -1); }) == "ok");
+    // The LoopIf* compare-jumps are back-edges: backwards only (pc 9 + AUX,
+    // D relative to pc 11: -2 is pc 9 itself, +2 is pc 13).
+    CHECK(check([](Module& m) { mainFn(m).code[9] = encodeAD(Op::LoopIfLtK, 5, 0xfffe); }) == "ok");
+    CHECK(check([](Module& m) { mainFn(m).code[9] = encodeAD(Op::LoopIfLtK, 5, 2); }) ==
+          "code.jump-direction");
+    CHECK(check([](Module& m) { mainFn(m).code[9] = encodeAD(Op::LoopIfGeK, 5, 0xfff0); }) ==
+          "code.jump-target");
+    // ... and a file that says it is format v2 cannot contain them (v3).
+    CHECK(check([](Module& m) {
+              m.formatVersion = 2;
+              mainFn(m).code[9] = encodeAD(Op::LoopIfLtK, 5, 0xfffe);
+          }) == "code.opcode");
+    CHECK(lastError.message.find("LoopIfLtK is format v3; the file says v2") != std::string::npos);
 }
 
 TEST_CASE("verifier: handlers, lines and locals") {

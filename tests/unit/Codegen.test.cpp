@@ -79,7 +79,7 @@ bool hasSequence(const bytecode::Function& f, std::vector<Op> seq) {
 
 } // namespace
 
-TEST_CASE("codegen: fib uses fused constant compares and JumpBack closes loops") {
+TEST_CASE("codegen: fib uses fused constant compares; loops test at the top and at the bottom") {
     auto r = compileOk(R"(
 function fib(n) {
   if (n < 2) return n
@@ -101,11 +101,34 @@ function loop(n) {
     CHECK(fib->numParams == 1);
     auto* loop = findFn(r.m(), "loop");
     REQUIRE(loop);
-    CHECK(count(*loop, Op::JumpBack) == 2);
-    CHECK(count(*loop, Op::JumpIfNotLt) == 1);  // i < n
-    CHECK(count(*loop, Op::JumpIfNotGtK) == 1); // s > 10
+    // A relational test runs once before the loop (forward exit jump) and
+    // then at the bottom, fused with the back-edge.
+    CHECK(count(*loop, Op::JumpBack) == 0);
+    CHECK(count(*loop, Op::JumpIfNotLt) == 1);  // i < n, first time
+    CHECK(count(*loop, Op::LoopIfLt) == 1);     // i < n, each next time
+    CHECK(count(*loop, Op::JumpIfNotGtK) == 1); // s > 10, first time
+    CHECK(count(*loop, Op::LoopIfGtK) == 1);    // s > 10, each next time
     CHECK(count(*loop, Op::Inc) == 1);
     CHECK(count(*loop, Op::Add) == 1);
+}
+
+TEST_CASE("codegen: other loop tests close with JumpBack; do-while tests at the bottom only") {
+    auto r = compileOk(R"(
+function f(xs, n) {
+  let s = 0
+  while (s !== n) { s++ }
+  for (;;) { if (s > 3) break; s++ }
+  do { s-- } while (n <= s)
+  for (const x of xs) s += x
+  return s
+}
+)");
+    auto* f = findFn(r.m(), "f");
+    REQUIRE(f);
+    CHECK(count(*f, Op::JumpBack) == 3);    // while (!==), for (;;), for-of
+    CHECK(count(*f, Op::LoopIfLe) == 1);    // do-while: n <= s at the bottom
+    CHECK(count(*f, Op::JumpIfNotLe) == 0); // and nowhere else
+    CHECK(count(*f, Op::JumpIfEq) == 1);    // the while test, at the top only
 }
 
 TEST_CASE("codegen: the init hoists top-level functions into module variables") {

@@ -156,6 +156,7 @@ public:
 
     // ---- ControlFlow.cpp
     void condJump(const Expr* e, bool jumpIf, Label& target);
+    bool loopTest(const Expr* e, const Label& bodyStart);
     void jumpTo(Label& target);
     void breakStmt(const ast::Break& s);
     void continueStmt(const ast::Continue& s);

@@ -135,6 +135,49 @@ void Codegen::condJump(const Expr* e, bool jumpIf, Label& target) {
     b().freeTo(base);
 }
 
+// The bottom test of a loop whose test was also compiled at its top (forStmt,
+// whileStmt, doWhile): a relational compare and the back-edge become one
+// LoopIf* instruction. False for any other shape of test (nothing emitted):
+// the caller closes the loop with JumpBack to the top test instead.
+bool Codegen::loopTest(const Expr* e, const Label& bodyStart) {
+    using BO = ast::BinaryOp;
+    auto* bin = e->as<ast::Binary>();
+    if (!bin || (bin->op != BO::Lt && bin->op != BO::Le && bin->op != BO::Gt && bin->op != BO::Ge))
+        return false;
+    uint32_t base = b().top();
+    BO op = bin->op;
+    Op lop;
+    uint8_t a;
+    uint32_t aux;
+    auto kr = numberValue(bin->rhs.get());
+    auto kl = numberValue(bin->lhs.get());
+    if (kr || kl) {
+        // x OP k, or k OP x mirrored to x OP' k (as condJump).
+        const Expr* x = kr ? bin->lhs.get() : bin->rhs.get();
+        if (!kr)
+            op = op == BO::Lt ? BO::Gt : op == BO::Le ? BO::Ge : op == BO::Gt ? BO::Lt : BO::Le;
+        lop = op == BO::Lt   ? Op::LoopIfLtK
+              : op == BO::Le ? Op::LoopIfLeK
+              : op == BO::Gt ? Op::LoopIfGtK
+                             : Op::LoopIfGeK;
+        a = expr(x);
+        aux = b().numberConst(kr ? *kr : *kl);
+    } else {
+        uint8_t l =
+            mayWriteLocals(bin->rhs.get()) ? exprTemp(bin->lhs.get()) : expr(bin->lhs.get());
+        uint8_t r = expr(bin->rhs.get());
+        // a > b is b < a (same NaN behaviour: false either way, leaving the loop).
+        bool swap = op == BO::Gt || op == BO::Ge;
+        lop = op == BO::Lt || op == BO::Gt ? Op::LoopIfLt : Op::LoopIfLe;
+        a = swap ? r : l;
+        aux = swap ? l : r;
+    }
+    at(*e);
+    b().loopBack(lop, a, aux, bodyStart);
+    b().freeTo(base);
+    return true;
+}
+
 void Codegen::jumpTo(Label& target) {
     if (target.bound())
         b().jumpBack(target);

@@ -62,6 +62,25 @@ void FunctionBuilder::jumpBack(const Label& target) {
     emitWord(encodeE(Op::JumpBack, int32_t(off)), true);
 }
 
+void FunctionBuilder::loopBack(Op op, uint32_t a, uint32_t auxWord, const Label& target) {
+    int64_t off = target.pos - int64_t(pc() + 2);
+    if (off >= kMinJumpD) {
+        emitWord(encodeAD(op, uint8_t(a), uint16_t(int16_t(off))), false);
+        fn.code.push_back(auxWord);
+        return;
+    }
+    Op inverse = op == Op::LoopIfLt    ? Op::JumpIfNotLt
+                 : op == Op::LoopIfLe  ? Op::JumpIfNotLe
+                 : op == Op::LoopIfLtK ? Op::JumpIfNotLtK
+                 : op == Op::LoopIfLeK ? Op::JumpIfNotLeK
+                 : op == Op::LoopIfGtK ? Op::JumpIfNotGtK
+                                       : Op::JumpIfNotGeK;
+    Label skip;
+    jumpAux(inverse, a, auxWord, skip);
+    jumpBack(target);
+    bind(skip);
+}
+
 void FunctionBuilder::bind(Label& l) {
     if (!l.bound()) l.pos = pc();
     for (auto& u : l.uses) {

@@ -46,6 +46,10 @@ public:
     void jump(Op op, uint32_t a, Label& target);
     void jumpAux(Op op, uint32_t a, uint32_t auxWord, Label& target);
     void jumpBack(const Label& target);
+    // A loop's bottom test, `op` one of the LoopIf* back-edges. When the body
+    // is too far for its 16-bit offset: the inverse forward compare-jump over
+    // a JumpBack (the same test, one dispatch more).
+    void loopBack(Op op, uint32_t a, uint32_t auxWord, const Label& target);
     void bind(Label& l);
     // True when the last emitted instruction never falls through.
     bool lastIsTerminator() const { return lastTerm_; }

@@ -1,8 +1,11 @@
 // Statements.cpp — statements, blocks, declarations and loops.
 //
 // Loops test their condition at the top with a forward exit jump (fused
-// compare-jumps, see condJump) and close with JumpBack, the only backward
-// jump (the VM's safepoint). Captured loop variables get a fresh cell per
+// compare-jumps, see condJump). A relational test (`i < n`) is compiled once
+// more at the bottom as a LoopIf* back-edge (loopTest), so an iteration
+// costs one compare-jump, not a compare-jump plus a JumpBack; any other loop
+// closes with JumpBack to the top test. Back-edges are the only backward
+// jumps (the VM's safepoints). Captured loop variables get a fresh cell per
 // iteration (JS per-iteration bindings).
 #include "CodegenImpl.h"
 
@@ -165,17 +168,23 @@ void Codegen::ifStmt(const ast::If& s) {
 }
 
 void Codegen::whileStmt(const ast::While& s) {
-    Label top, exit;
-    ControlEntry loop = loopEntry(exit, top);
+    Label top, bodyStart, cont, exit;
+    ControlEntry loop = loopEntry(exit, cont);
     b().bind(top);
     uint32_t t = b().top();
     condJump(s.test.get(), false, exit);
     b().freeTo(t);
+    b().bind(bodyStart);
     pushControl(loop);
     body(s.body.get());
     popControl();
-    at(s);
-    b().jumpBack(top);
+    // `continue` lands here, on the bottom test.
+    b().bind(cont);
+    at(*s.test);
+    if (!loopTest(s.test.get(), bodyStart)) {
+        at(s);
+        b().jumpBack(top);
+    }
     b().bind(exit);
 }
 
@@ -188,10 +197,12 @@ void Codegen::doWhile(const ast::DoWhile& s) {
     popControl();
     b().bind(cont);
     at(*s.test);
-    uint32_t t = b().top();
-    condJump(s.test.get(), false, exit);
-    b().freeTo(t);
-    b().jumpBack(top);
+    if (!loopTest(s.test.get(), top)) {
+        uint32_t t = b().top();
+        condJump(s.test.get(), false, exit);
+        b().freeTo(t);
+        b().jumpBack(top);
+    }
     b().bind(exit);
 }
 
@@ -218,6 +229,8 @@ void Codegen::forStmt(const ast::For& s) {
         condJump(s.test.get(), false, exit);
         b().freeTo(t);
     }
+    Label bodyStart;
+    b().bind(bodyStart);
     pushControl(loop);
     body(s.body.get());
     popControl();
@@ -236,7 +249,8 @@ void Codegen::forStmt(const ast::For& s) {
         at(*s.update);
         effect(s.update.get());
     }
-    b().jumpBack(top);
+    if (s.test) at(*s.test);
+    if (!s.test || !loopTest(s.test.get(), bodyStart)) b().jumpBack(top);
     b().bind(exit);
     closeScope(head);
 }

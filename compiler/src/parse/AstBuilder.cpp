@@ -85,12 +85,12 @@ StmtPtr AstBuilder::statement(P::StatementContext* ctx, bool top) {
     return s;
 }
 
-std::unique_ptr<Block> AstBuilder::block(antlr4::ParserRuleContext* ctx,
-                                         const std::vector<P::StatementContext*>& stmts) {
+std::unique_ptr<Block> AstBuilder::block(antlr4::ParserRuleContext* ctx) {
     auto b = node<Block>(range(ctx));
-    b->body.reserve(stmts.size());
-    for (auto* s : stmts)
-        b->body.push_back(statement(s, false));
+    b->body.reserve(ctx->children.size());
+    for (auto* c : ctx->children)
+        if (ruleOf(c) == P::RuleStatement)
+            b->body.push_back(statement(static_cast<P::StatementContext*>(c), false));
     return b;
 }
 
@@ -98,74 +98,76 @@ StmtPtr AstBuilder::statementBody(P::StatementContext* ctx, bool top) {
     SourceRange r = range(ctx);
     auto* first = ctx->children.empty() ? nullptr : ctx->children[0];
     if (!first) return nullptr;
-    if (auto* c = dynamic_cast<P::BlockContext*>(first)) return block(c, c->statement());
-    if (auto* c = dynamic_cast<P::ExpressionStatementContext*>(first)) {
+    // One rule-index comparison per alternative instead of a dynamic_cast.
+    const size_t rule = ruleOf(first);
+#define AS(Name) (rule == P::Rule##Name ? static_cast<P::Name##Context*>(first) : nullptr)
+    if (auto* c = AS(Block)) return block(c);
+    if (auto* c = AS(ExpressionStatement)) {
         auto e = node<ExprStmt>(r);
-        e->expr = expression(c->expressionSequence());
+        e->expr = expression(SUB(c, ExpressionSequence));
         return e;
     }
-    if (auto* c = dynamic_cast<P::VariableStatementContext*>(first))
-        return variableStatement(c->variableDeclarationList(), false);
-    if (auto* c = dynamic_cast<P::IfStatementContext*>(first)) return ifStatement(c);
-    if (auto* c = dynamic_cast<P::ReturnStatementContext*>(first)) {
+    if (auto* c = AS(VariableStatement))
+        return variableStatement(SUB(c, VariableDeclarationList), false);
+    if (auto* c = AS(IfStatement)) return ifStatement(c);
+    if (auto* c = AS(ReturnStatement)) {
         auto ret = node<Return>(r);
-        if (c->expressionSequence()) ret->value = expression(c->expressionSequence());
+        if (SUB(c, ExpressionSequence)) ret->value = expression(SUB(c, ExpressionSequence));
         return ret;
     }
-    if (auto* c = dynamic_cast<P::FunctionDeclarationContext*>(first))
-        return functionDeclaration(c, false);
-    if (auto* c = dynamic_cast<P::ForStatementContext*>(first)) return forStatement(c);
-    if (auto* c = dynamic_cast<P::WhileStatementContext*>(first)) {
+    if (auto* c = AS(FunctionDeclaration)) return functionDeclaration(c, false);
+    if (auto* c = AS(ForStatement)) return forStatement(c);
+    if (auto* c = AS(WhileStatement)) {
         auto w = node<While>(r);
-        w->test = expression(c->expressionSequence());
-        w->body = statement(c->statement(), false);
+        w->test = expression(SUB(c, ExpressionSequence));
+        w->body = statement(SUB(c, Statement), false);
         return w;
     }
-    if (auto* c = dynamic_cast<P::DoStatementContext*>(first)) {
+    if (auto* c = AS(DoStatement)) {
         auto d = node<DoWhile>(r);
-        d->body = statement(c->statement(), false);
-        d->test = expression(c->expressionSequence());
+        d->body = statement(SUB(c, Statement), false);
+        d->test = expression(SUB(c, ExpressionSequence));
         return d;
     }
-    if (auto* c = dynamic_cast<P::BreakStatementContext*>(first)) {
+    if (auto* c = AS(BreakStatement)) {
         auto b = node<Break>(r);
-        if (c->identifier()) b->label = std::string(text(c->identifier()->getStart()));
+        if (SUB(c, Identifier)) b->label = std::string(text(SUB(c, Identifier)->getStart()));
         return b;
     }
-    if (auto* c = dynamic_cast<P::ContinueStatementContext*>(first)) {
+    if (auto* c = AS(ContinueStatement)) {
         auto b = node<Continue>(r);
-        if (c->identifier()) b->label = std::string(text(c->identifier()->getStart()));
+        if (SUB(c, Identifier)) b->label = std::string(text(SUB(c, Identifier)->getStart()));
         return b;
     }
-    if (auto* c = dynamic_cast<P::ThrowStatementContext*>(first)) {
+    if (auto* c = AS(ThrowStatement)) {
         auto t = node<Throw>(r);
-        if (c->expressionSequence()) {
-            t->value = expression(c->expressionSequence());
+        if (SUB(c, ExpressionSequence)) {
+            t->value = expression(SUB(c, ExpressionSequence));
         } else {
-            error(DiagId::SyntaxError, range(c->Throw()),
+            error(DiagId::SyntaxError, range(TOK(c, Throw)),
                   {"'throw' needs an expression on the same line"});
             t->value = errorExpr(r);
         }
         return t;
     }
-    if (auto* c = dynamic_cast<P::TryStatementContext*>(first)) return tryStatement(c);
-    if (auto* c = dynamic_cast<P::SwitchStatementContext*>(first)) return switchStatement(c);
-    if (auto* c = dynamic_cast<P::LabelledStatementContext*>(first)) return labelled(c);
-    if (auto* c = dynamic_cast<P::WorkflowDeclarationContext*>(first))
-        return workflow(c, false, top);
-    if (auto* c = dynamic_cast<P::TaskDeclarationContext*>(first)) return task(c, false, top);
-    if (auto* c = dynamic_cast<P::TriggerDeclarationContext*>(first)) return trigger(c, top);
-    if (auto* c = dynamic_cast<P::TestDeclarationContext*>(first)) return test(c, top);
-    if (auto* c = dynamic_cast<P::ImportStatementContext*>(first)) return importStatement(c, top);
-    if (auto* c = dynamic_cast<P::ExportStatementContext*>(first)) return exportStatement(c, top);
-    if (dynamic_cast<P::ClassDeclarationContext*>(first)) {
+    if (auto* c = AS(TryStatement)) return tryStatement(c);
+    if (auto* c = AS(SwitchStatement)) return switchStatement(c);
+    if (auto* c = AS(LabelledStatement)) return labelled(c);
+    if (auto* c = AS(WorkflowDeclaration)) return workflow(c, false, top);
+    if (auto* c = AS(TaskDeclaration)) return task(c, false, top);
+    if (auto* c = AS(TriggerDeclaration)) return trigger(c, top);
+    if (auto* c = AS(TestDeclaration)) return test(c, top);
+    if (auto* c = AS(ImportStatement)) return importStatement(c, top);
+    if (auto* c = AS(ExportStatement)) return exportStatement(c, top);
+    if (AS(ClassDeclaration)) {
         unsupported(r, "'class'", "use functions that return object literals");
         return node<Empty>(r);
     }
-    if (auto* c = dynamic_cast<P::WithStatementContext*>(first)) {
-        unsupported(range(c->With()), "the 'with' statement", "name the object explicitly");
+    if (auto* c = AS(WithStatement)) {
+        unsupported(range(TOK(c, With)), "the 'with' statement", "name the object explicitly");
         return node<Empty>(r);
     }
+#undef AS
     return node<Empty>(r); // ';'
 }
 
@@ -177,14 +179,14 @@ StmtPtr AstBuilder::variableStatement(P::VariableDeclarationListContext* ctx, bo
 
 std::unique_ptr<VarDecl> AstBuilder::varDecls(P::VariableDeclarationListContext* ctx) {
     auto v = node<VarDecl>(range(ctx));
-    auto* mod = ctx->varModifier();
-    if (mod->Var()) unsupported(range(mod), "'var'", "use let or const");
-    v->declKind = mod->Const() ? DeclKind::Const : DeclKind::Let;
-    for (auto* d : ctx->variableDeclaration()) {
+    auto* mod = SUB(ctx, VarModifier);
+    if (TOK(mod, Var)) unsupported(range(mod), "'var'", "use let or const");
+    v->declKind = TOK(mod, Const) ? DeclKind::Const : DeclKind::Let;
+    for (auto* d : SUBS(ctx, VariableDeclaration)) {
         Declarator decl;
         decl.range = range(d);
-        decl.target = bindingPattern(d->bindingPattern());
-        if (d->assignmentExpression()) decl.init = assignment(d->assignmentExpression());
+        decl.target = bindingPattern(SUB(d, BindingPattern));
+        if (SUB(d, AssignmentExpression)) decl.init = assignment(SUB(d, AssignmentExpression));
         v->decls.push_back(std::move(decl));
     }
     return v;
@@ -192,8 +194,8 @@ std::unique_ptr<VarDecl> AstBuilder::varDecls(P::VariableDeclarationListContext*
 
 StmtPtr AstBuilder::ifStatement(P::IfStatementContext* ctx) {
     auto s = node<If>(range(ctx));
-    s->test = expression(ctx->expressionSequence());
-    auto stmts = ctx->statement();
+    s->test = expression(SUB(ctx, ExpressionSequence));
+    auto stmts = SUBS(ctx, Statement);
     s->consequent = statement(stmts[0], false);
     if (stmts.size() > 1) s->alternate = statement(stmts[1], false);
     return s;
@@ -201,44 +203,44 @@ StmtPtr AstBuilder::ifStatement(P::IfStatementContext* ctx) {
 
 StmtPtr AstBuilder::forStatement(P::ForStatementContext* ctx) {
     SourceRange r = range(ctx);
-    auto* head = ctx->forHead();
-    if (head->Of() || head->In()) {
+    auto* head = SUB(ctx, ForHead);
+    if (TOK(head, Of) || TOK(head, In)) {
         std::unique_ptr<ForEachBase> loop;
-        if (head->Of())
+        if (TOK(head, Of))
             loop = node<ForOf>(r);
         else
             loop = node<ForIn>(r);
-        if (auto* mod = head->varModifier()) {
-            if (mod->Var()) unsupported(range(mod), "'var'", "use let or const");
+        if (auto* mod = SUB(head, VarModifier)) {
+            if (TOK(mod, Var)) unsupported(range(mod), "'var'", "use let or const");
             loop->hasDecl = true;
-            loop->declKind = mod->Const() ? DeclKind::Const : DeclKind::Let;
-            loop->target = bindingPattern(head->bindingPattern());
+            loop->declKind = TOK(mod, Const) ? DeclKind::Const : DeclKind::Let;
+            loop->target = bindingPattern(SUB(head, BindingPattern));
         } else {
             loop->hasDecl = false;
-            loop->target = toPattern(leftHandSide(head->leftHandSideExpression()), false);
+            loop->target = toPattern(leftHandSide(SUB(head, LeftHandSideExpression)), false);
         }
-        auto* seq = head->expressionSequence(0);
-        if (head->Of() && seq->assignmentExpression().size() > 1)
+        auto* seq = SUB(head, ExpressionSequence, 0);
+        if (TOK(head, Of) && SUBS(seq, AssignmentExpression).size() > 1)
             unsupported(range(seq), "a comma expression in a for-of head",
                         "wrap it in parentheses if you mean it");
         loop->iterable = expression(seq);
-        loop->body = statement(ctx->statement(), false);
+        loop->body = statement(SUB(ctx, Statement), false);
         return loop;
     }
     auto loop = node<For>(r);
-    if (auto* init = head->forInit()) {
-        if (init->variableDeclarationList()) {
-            loop->init = varDecls(init->variableDeclarationList());
+    if (auto* init = SUB(head, ForInit)) {
+        if (SUB(init, VariableDeclarationList)) {
+            loop->init = varDecls(SUB(init, VariableDeclarationList));
         } else {
             auto e = node<ExprStmt>(range(init));
-            e->expr = expression(init->expressionSequence());
+            e->expr = expression(SUB(init, ExpressionSequence));
             loop->init = std::move(e);
         }
     }
     // The two optional expressions are told apart by their position relative
     // to the two ';' tokens.
-    auto semis = head->SemiColon();
-    for (auto* seq : head->expressionSequence()) {
+    auto semis = TOKS(head, SemiColon);
+    for (auto* seq : SUBS(head, ExpressionSequence)) {
         bool afterSecond = semis.size() > 1 && seq->getStart()->getTokenIndex() >
                                                    semis[1]->getSymbol()->getTokenIndex();
         if (afterSecond)
@@ -246,18 +248,18 @@ StmtPtr AstBuilder::forStatement(P::ForStatementContext* ctx) {
         else
             loop->test = expression(seq);
     }
-    loop->body = statement(ctx->statement(), false);
+    loop->body = statement(SUB(ctx, Statement), false);
     return loop;
 }
 
 StmtPtr AstBuilder::switchStatement(P::SwitchStatementContext* ctx) {
     auto s = node<Switch>(range(ctx));
-    s->discriminant = expression(ctx->expressionSequence());
-    for (auto* c : ctx->switchClause()) {
+    s->discriminant = expression(SUB(ctx, ExpressionSequence));
+    for (auto* c : SUBS(ctx, SwitchClause)) {
         SwitchCase sc;
         sc.range = range(c);
-        if (c->Case()) sc.test = expression(c->expressionSequence());
-        for (auto* st : c->statement())
+        if (TOK(c, Case)) sc.test = expression(SUB(c, ExpressionSequence));
+        for (auto* st : SUBS(c, Statement))
             sc.body.push_back(statement(st, false));
         s->cases.push_back(std::move(sc));
     }
@@ -266,20 +268,20 @@ StmtPtr AstBuilder::switchStatement(P::SwitchStatementContext* ctx) {
 
 StmtPtr AstBuilder::tryStatement(P::TryStatementContext* ctx) {
     auto t = node<Try>(range(ctx));
-    t->block = block(ctx->block(), ctx->block()->statement());
-    if (auto* c = ctx->catchClause()) {
+    t->block = block(SUB(ctx, Block));
+    if (auto* c = SUB(ctx, CatchClause)) {
         t->hasCatch = true;
-        if (c->bindingPattern()) t->catchParam = bindingPattern(c->bindingPattern());
-        t->handler = block(c->block(), c->block()->statement());
+        if (SUB(c, BindingPattern)) t->catchParam = bindingPattern(SUB(c, BindingPattern));
+        t->handler = block(SUB(c, Block));
     }
-    if (auto* f = ctx->finallyClause()) t->finalizer = block(f->block(), f->block()->statement());
+    if (auto* f = SUB(ctx, FinallyClause)) t->finalizer = block(SUB(f, Block));
     return t;
 }
 
 StmtPtr AstBuilder::labelled(P::LabelledStatementContext* ctx) {
     auto l = node<Labeled>(range(ctx));
-    l->label = std::string(text(ctx->identifier()->getStart()));
-    l->body = statement(ctx->statement(), false);
+    l->label = std::string(text(SUB(ctx, Identifier)->getStart()));
+    l->body = statement(SUB(ctx, Statement), false);
     switch (l->body->kind) {
     case NodeKind::VarDecl:
     case NodeKind::FunctionDecl:
@@ -289,7 +291,7 @@ StmtPtr AstBuilder::labelled(P::LabelledStatementContext* ctx) {
     case NodeKind::Test:
     case NodeKind::Import:
     case NodeKind::ExportList:
-        unsupported(range(ctx->identifier()), "a label on a declaration",
+        unsupported(range(SUB(ctx, Identifier)), "a label on a declaration",
                     "labels go on loops, blocks and switch statements");
         break;
     default:
@@ -302,18 +304,18 @@ StmtPtr AstBuilder::labelled(P::LabelledStatementContext* ctx) {
 
 void AstBuilder::params(P::FormalParameterListContext* ctx, FunctionNode& fn) {
     if (!ctx) return;
-    auto list = ctx->formalParameter();
+    auto list = SUBS(ctx, FormalParameter);
     for (size_t i = 0; i < list.size(); ++i) {
         auto* p = list[i];
-        if (p->Ellipsis()) {
-            if (i + 1 != list.size() || ctx->Comma().size() >= list.size())
+        if (TOK(p, Ellipsis)) {
+            if (i + 1 != list.size() || TOKS(ctx, Comma).size() >= list.size())
                 error(DiagId::SyntaxError, range(p), {"a rest parameter must be last"});
-            fn.rest = bindingPattern(p->bindingPattern());
+            fn.rest = bindingPattern(SUB(p, BindingPattern));
             continue;
         }
         Param param;
-        param.target = bindingPattern(p->bindingPattern());
-        if (p->assignmentExpression()) param.init = assignment(p->assignmentExpression());
+        param.target = bindingPattern(SUB(p, BindingPattern));
+        if (SUB(p, AssignmentExpression)) param.init = assignment(SUB(p, AssignmentExpression));
         fn.params.push_back(std::move(param));
     }
 }
@@ -332,43 +334,43 @@ std::unique_ptr<FunctionNode> AstBuilder::functionNode(FunctionKind kind,
         fn->nameRange = range(name);
     }
     params(plist, *fn);
-    fn->body = block(body, body->statement());
+    fn->body = block(body);
     return fn;
 }
 
 StmtPtr AstBuilder::functionDeclaration(P::FunctionDeclarationContext* ctx, bool exported) {
     auto f = node<FunctionDecl>(range(ctx));
-    f->fn = functionNode(FunctionKind::Declaration, ctx, ctx->identifier(),
-                         ctx->formalParameterList(), ctx->functionBody());
-    f->fn->isAsync = ctx->Async() != nullptr;
+    f->fn = functionNode(FunctionKind::Declaration, ctx, SUB(ctx, Identifier),
+                         SUB(ctx, FormalParameterList), SUB(ctx, FunctionBody));
+    f->fn->isAsync = TOK(ctx, Async) != nullptr;
     f->exported = exported;
-    if (ctx->Multiply())
-        unsupported(range(ctx->Multiply()), "a generator function ('function*')", "");
+    if (TOK(ctx, Multiply))
+        unsupported(range(TOK(ctx, Multiply)), "a generator function ('function*')", "");
     return f;
 }
 
 StmtPtr AstBuilder::workflow(P::WorkflowDeclarationContext* ctx, bool exported, bool top) {
     SourceRange r = range(ctx);
-    if (!top) error(DiagId::TopLevelOnly, range(ctx->Workflow()), {"workflow"});
+    if (!top) error(DiagId::TopLevelOnly, range(TOK(ctx, Workflow)), {"workflow"});
     auto w = node<Workflow>(r);
-    w->fn = functionNode(FunctionKind::Workflow, ctx, ctx->identifier(), ctx->formalParameterList(),
-                         ctx->functionBody());
+    w->fn = functionNode(FunctionKind::Workflow, ctx, SUB(ctx, Identifier),
+                         SUB(ctx, FormalParameterList), SUB(ctx, FunctionBody));
     w->fn->isAsync = true;
-    if (ctx->objectLiteral()) w->options = objectLiteral(ctx->objectLiteral());
+    if (SUB(ctx, ObjectLiteral)) w->options = objectLiteral(SUB(ctx, ObjectLiteral));
     w->exported = exported;
     return w;
 }
 
 StmtPtr AstBuilder::task(P::TaskDeclarationContext* ctx, bool exported, bool top) {
-    if (!top) error(DiagId::TopLevelOnly, range(ctx->Task()), {"task"});
+    if (!top) error(DiagId::TopLevelOnly, range(TOK(ctx, Task)), {"task"});
     auto t = node<Task>(range(ctx));
-    auto ids = ctx->identifier();
+    auto ids = SUBS(ctx, Identifier);
     t->name = std::string(text(ids[0]->getStart()));
     t->nameRange = range(ids[0]);
-    if (auto* plist = ctx->formalParameterList()) {
-        for (auto* p : plist->formalParameter()) {
-            auto* bp = p->bindingPattern();
-            if (p->Ellipsis() || p->assignmentExpression() || !bp->identifier()) {
+    if (auto* plist = SUB(ctx, FormalParameterList)) {
+        for (auto* p : SUBS(plist, FormalParameter)) {
+            auto* bp = SUB(p, BindingPattern);
+            if (TOK(p, Ellipsis) || SUB(p, AssignmentExpression) || !SUB(bp, Identifier)) {
                 error(DiagId::SyntaxError, range(p),
                       {"task parameters must be plain names: they become the keys of the JSON "
                        "object the task receives"});
@@ -381,99 +383,100 @@ StmtPtr AstBuilder::task(P::TaskDeclarationContext* ctx, bool exported, bool top
     }
     t->kind = std::string(text(ids[1]->getStart()));
     t->kindRange = range(ids[1]);
-    arguments(ctx->arguments(), t->args);
+    arguments(SUB(ctx, Arguments), t->args);
     t->exported = exported;
     return t;
 }
 
 StmtPtr AstBuilder::trigger(P::TriggerDeclarationContext* ctx, bool top) {
-    if (!top) error(DiagId::TopLevelOnly, range(ctx->On()), {"trigger ('on')"});
+    if (!top) error(DiagId::TopLevelOnly, range(TOK(ctx, On)), {"trigger ('on')"});
     auto t = node<Trigger>(range(ctx));
-    t->eventType = stringValue(ctx->StringLiteral());
-    t->eventTypeRange = range(ctx->StringLiteral());
-    if (ctx->When()) t->condition = expression(ctx->expressionSequence());
+    t->eventType = stringValue(TOK(ctx, StringLiteral));
+    t->eventTypeRange = range(TOK(ctx, StringLiteral));
+    if (TOK(ctx, When)) t->condition = expression(SUB(ctx, ExpressionSequence));
     DepthGuard g(*this);
     auto fn = std::make_unique<FunctionNode>();
     fn->kind = FunctionKind::Trigger;
     fn->range = t->range;
     fn->isAsync = true;
-    params(ctx->formalParameterList(), *fn);
-    if (ctx->functionBody())
-        fn->body = block(ctx->functionBody(), ctx->functionBody()->statement());
+    params(SUB(ctx, FormalParameterList), *fn);
+    if (SUB(ctx, FunctionBody))
+        fn->body = block(SUB(ctx, FunctionBody));
     else
-        fn->exprBody = assignment(ctx->assignmentExpression());
+        fn->exprBody = assignment(SUB(ctx, AssignmentExpression));
     t->fn = std::move(fn);
     return t;
 }
 
 StmtPtr AstBuilder::test(P::TestDeclarationContext* ctx, bool top) {
-    if (!top) error(DiagId::TopLevelOnly, range(ctx->Test()), {"test"});
+    if (!top) error(DiagId::TopLevelOnly, range(TOK(ctx, Test)), {"test"});
     auto t = node<Test>(range(ctx));
-    t->name = stringValue(ctx->StringLiteral());
-    t->fn = functionNode(FunctionKind::Test, ctx, nullptr, nullptr, ctx->functionBody());
+    t->name = stringValue(TOK(ctx, StringLiteral));
+    t->fn = functionNode(FunctionKind::Test, ctx, nullptr, nullptr, SUB(ctx, FunctionBody));
     t->fn->name = t->name;
     t->fn->isAsync = true;
     return t;
 }
 
 StmtPtr AstBuilder::importStatement(P::ImportStatementContext* ctx, bool top) {
-    if (!top) error(DiagId::ImportNotTopLevel, range(ctx->Import()));
+    if (!top) error(DiagId::ImportNotTopLevel, range(TOK(ctx, Import)));
     auto im = node<Import>(range(ctx));
-    auto* clause = ctx->importClause();
-    if (clause->Multiply()) {
-        im->namespaceName = std::string(text(clause->identifier()->getStart()));
-        im->namespaceRange = range(clause->identifier());
-    } else if (clause->identifier()) {
+    auto* clause = SUB(ctx, ImportClause);
+    if (TOK(clause, Multiply)) {
+        im->namespaceName = std::string(text(SUB(clause, Identifier)->getStart()));
+        im->namespaceRange = range(SUB(clause, Identifier));
+    } else if (SUB(clause, Identifier)) {
         unsupported(range(clause), "a default import",
                     "Flow modules have named exports only: import { name } from \"...\"");
     } else {
-        for (auto* s : clause->importSpecifier()) {
+        for (auto* s : SUBS(clause, ImportSpecifier)) {
             ImportSpec spec;
             spec.range = range(s);
-            spec.imported = std::string(text(s->identifierName()->getStart()));
-            if (s->identifier())
-                spec.local = std::string(text(s->identifier()->getStart()));
+            spec.imported = std::string(text(SUB(s, IdentifierName)->getStart()));
+            if (SUB(s, Identifier))
+                spec.local = std::string(text(SUB(s, Identifier)->getStart()));
             else
                 spec.local = spec.imported;
             im->specs.push_back(std::move(spec));
         }
     }
-    im->source = stringValue(ctx->StringLiteral());
-    im->sourceRange = range(ctx->StringLiteral());
+    im->source = stringValue(TOK(ctx, StringLiteral));
+    im->sourceRange = range(TOK(ctx, StringLiteral));
     return im;
 }
 
 StmtPtr AstBuilder::exportStatement(P::ExportStatementContext* ctx, bool top) {
     SourceRange r = range(ctx);
-    if (!top) error(DiagId::TopLevelOnly, range(ctx->Export()), {"export"});
-    if (ctx->Default()) {
-        unsupported(range(ctx->Default()), "'export default'",
+    if (!top) error(DiagId::TopLevelOnly, range(TOK(ctx, Export)), {"export"});
+    if (TOK(ctx, Default)) {
+        unsupported(range(TOK(ctx, Default)), "'export default'",
                     "export names instead: export function f() {...} or export { f }");
         return node<Empty>(r);
     }
-    if (auto* list = ctx->exportList()) {
-        if (ctx->From())
-            unsupported(range(ctx->From()), "re-exporting ('export ... from')",
+    if (auto* list = SUB(ctx, ExportList)) {
+        if (TOK(ctx, From))
+            unsupported(range(TOK(ctx, From)), "re-exporting ('export ... from')",
                         "import the names first, then export them");
         auto e = node<ExportList>(r);
-        for (auto* s : list->exportSpecifier()) {
+        for (auto* s : SUBS(list, ExportSpecifier)) {
             ExportSpec spec;
             spec.range = range(s);
-            spec.local = std::string(text(s->identifier()->getStart()));
-            spec.exported = s->identifierName() ? std::string(text(s->identifierName()->getStart()))
-                                                : spec.local;
+            spec.local = std::string(text(SUB(s, Identifier)->getStart()));
+            spec.exported = SUB(s, IdentifierName)
+                                ? std::string(text(SUB(s, IdentifierName)->getStart()))
+                                : spec.local;
             e->specs.push_back(std::move(spec));
         }
         return e;
     }
     StmtPtr s;
-    if (auto* v = ctx->variableStatement())
-        s = variableStatement(v->variableDeclarationList(), true);
-    else if (auto* f = ctx->functionDeclaration())
+    if (auto* v = SUB(ctx, VariableStatement))
+        s = variableStatement(SUB(v, VariableDeclarationList), true);
+    else if (auto* f = SUB(ctx, FunctionDeclaration))
         s = functionDeclaration(f, true);
-    else if (auto* w = ctx->workflowDeclaration())
+    else if (auto* w = SUB(ctx, WorkflowDeclaration))
         s = workflow(w, true, top);
-    else if (auto* t = ctx->taskDeclaration())
+    else if (auto* t = SUB(ctx, TaskDeclaration))
         s = task(t, true, top);
     if (s) s->range = r; // the export keyword is part of the declaration
     return s;
@@ -485,31 +488,34 @@ PatternPtr AstBuilder::bindingPattern(P::BindingPatternContext* ctx) {
     DepthGuard g(*this);
     SourceRange r = range(ctx);
     if (tooDeep(r)) return node<IdentifierPattern>(r);
-    if (auto* id = ctx->identifier()) {
+    if (auto* id = SUB(ctx, Identifier)) {
         auto p = node<IdentifierPattern>(r);
         p->name = std::string(text(id->getStart()));
         if (p->name == "arguments") unsupported(r, "'arguments' as a name", "choose another name");
         return p;
     }
-    if (auto* arr = ctx->arrayBindingPattern()) {
+    if (auto* arr = SUB(ctx, ArrayBindingPattern)) {
         auto p = node<ArrayPattern>(r);
         bool expectElement = true;
         for (auto* child : arr->children) {
-            if (auto* el = dynamic_cast<P::BindingElementContext*>(child)) {
+            if (auto* el = ruleOf(child) == P::RuleBindingElement
+                               ? static_cast<P::BindingElementContext*>(child)
+                               : nullptr) {
                 if (!expectElement)
                     error(DiagId::SyntaxError, range(el), {"expected ',' between elements"});
                 expectElement = false;
                 if (p->rest) error(DiagId::SyntaxError, range(el), {"a rest element must be last"});
-                if (el->Ellipsis()) {
-                    p->rest = bindingPattern(el->bindingPattern());
+                if (TOK(el, Ellipsis)) {
+                    p->rest = bindingPattern(SUB(el, BindingPattern));
                     continue;
                 }
                 PatternElement pe;
-                pe.target = bindingPattern(el->bindingPattern());
-                if (el->assignmentExpression()) pe.init = assignment(el->assignmentExpression());
+                pe.target = bindingPattern(SUB(el, BindingPattern));
+                if (SUB(el, AssignmentExpression))
+                    pe.init = assignment(SUB(el, AssignmentExpression));
                 p->elements.push_back(std::move(pe));
-            } else if (auto* tn = dynamic_cast<TerminalNode*>(child);
-                       tn && tn->getSymbol()->getType() == P::Comma) {
+            } else if (tokenOf(child) == P::Comma) {
+                auto* tn = static_cast<TerminalNode*>(child);
                 if (expectElement) p->elements.emplace_back(); // a hole: null target
                 if (p->rest) error(DiagId::SyntaxError, range(tn), {"a rest element must be last"});
                 expectElement = true;
@@ -517,27 +523,28 @@ PatternPtr AstBuilder::bindingPattern(P::BindingPatternContext* ctx) {
         }
         return p;
     }
-    auto* obj = ctx->objectBindingPattern();
+    auto* obj = SUB(ctx, ObjectBindingPattern);
     auto p = node<ObjectPattern>(r);
-    for (auto* bp : obj->bindingProperty()) {
+    for (auto* bp : SUBS(obj, BindingProperty)) {
         if (p->rest) error(DiagId::SyntaxError, range(bp), {"a rest element must be last"});
-        if (bp->Ellipsis()) {
-            p->rest = bindingPattern(bp->bindingPattern());
+        if (TOK(bp, Ellipsis)) {
+            p->rest = bindingPattern(SUB(bp, BindingPattern));
             continue;
         }
         PropertyPattern pp;
         pp.range = range(bp);
-        if (bp->propertyName()) {
-            pp.key = propertyKey(bp->propertyName(), pp.computedKey);
-            pp.value.target = bindingPattern(bp->bindingPattern());
+        if (SUB(bp, PropertyName)) {
+            pp.key = propertyKey(SUB(bp, PropertyName), pp.computedKey);
+            pp.value.target = bindingPattern(SUB(bp, BindingPattern));
         } else {
             pp.shorthand = true;
-            pp.key = std::string(text(bp->identifier()->getStart()));
-            auto ip = node<IdentifierPattern>(range(bp->identifier()));
+            pp.key = std::string(text(SUB(bp, Identifier)->getStart()));
+            auto ip = node<IdentifierPattern>(range(SUB(bp, Identifier)));
             ip->name = pp.key;
             pp.value.target = std::move(ip);
         }
-        if (bp->assignmentExpression()) pp.value.init = assignment(bp->assignmentExpression());
+        if (SUB(bp, AssignmentExpression))
+            pp.value.init = assignment(SUB(bp, AssignmentExpression));
         p->props.push_back(std::move(pp));
     }
     return p;

@@ -8,6 +8,7 @@
 // walks the AST recursively can run out of stack.
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <vector>
 
 #include "FlowParser.h"
@@ -28,6 +29,70 @@ constexpr unsigned kMaxAstDepth = 1024;
 // one line of one bracket level; longer chains are rejected by the token
 // pre-pass (FLOW1012) before ANTLR builds a parse tree for them.
 constexpr unsigned kMaxChain = 1024;
+
+// ---- parse-tree access without RTTI casts
+// The generated accessors (ctx->expressionSequence(), ctx->Comma(), ...) test
+// every child with a dynamic_cast, and each failed test compares type names
+// with strcmp: that was ~10 % of a compile. These helpers tell a token from a
+// rule context by its type_info (an address comparison when it matches) and a
+// rule from another by its rule index. The builder only sees error-free trees.
+inline bool isToken(antlr4::tree::ParseTree* t) {
+    // A token node never has children; most rule contexts do, and this test
+    // spares them the type_info comparisons (each a strcmp when unequal).
+    if (!t->children.empty()) return false;
+    const std::type_info& ti = typeid(*t);
+    return ti == typeid(grammar::FlowTerminalNode) ||
+           ti == typeid(antlr4::tree::TerminalNodeImpl) ||
+           ti == typeid(antlr4::tree::ErrorNodeImpl);
+}
+// The rule index of a child, or SIZE_MAX for a token.
+inline size_t ruleOf(antlr4::tree::ParseTree* t) {
+    return isToken(t) ? SIZE_MAX : static_cast<antlr4::RuleContext*>(t)->getRuleIndex();
+}
+// The token type of a child, or SIZE_MAX for a rule context.
+inline size_t tokenOf(antlr4::tree::ParseTree* t) {
+    return isToken(t) ? static_cast<antlr4::tree::TerminalNode*>(t)->getSymbol()->getType()
+                      : SIZE_MAX;
+}
+// The nth child of rule `rule` (nullptr if there is none).
+template <class T>
+T* childRule(antlr4::ParserRuleContext* ctx, size_t rule, size_t nth = 0) {
+    for (auto* c : ctx->children)
+        if (ruleOf(c) == rule && nth-- == 0) return static_cast<T*>(c);
+    return nullptr;
+}
+template <class T>
+std::vector<T*> childRules(antlr4::ParserRuleContext* ctx, size_t rule) {
+    std::vector<T*> out;
+    for (auto* c : ctx->children)
+        if (ruleOf(c) == rule) out.push_back(static_cast<T*>(c));
+    return out;
+}
+inline antlr4::tree::TerminalNode* childToken(antlr4::ParserRuleContext* ctx, size_t type,
+                                              size_t nth = 0) {
+    for (auto* c : ctx->children)
+        if (tokenOf(c) == type && nth-- == 0) return static_cast<antlr4::tree::TerminalNode*>(c);
+    return nullptr;
+}
+inline std::vector<antlr4::tree::TerminalNode*> childTokens(antlr4::ParserRuleContext* ctx,
+                                                            size_t type) {
+    std::vector<antlr4::tree::TerminalNode*> out;
+    for (auto* c : ctx->children)
+        if (tokenOf(c) == type) out.push_back(static_cast<antlr4::tree::TerminalNode*>(c));
+    return out;
+}
+// SUB(ctx, UnaryExpression) is ctx->unaryExpression() (the first one, or the
+// nth with a third argument); SUBS gives them all; TOK/TOKS the same for tokens.
+#define SUB(ctx, Name, ...)                                                                        \
+    ::flow::compiler::parse::childRule<::flow::grammar::FlowParser::Name##Context>(                \
+        ctx, ::flow::grammar::FlowParser::Rule##Name __VA_OPT__(, ) __VA_ARGS__)
+#define SUBS(ctx, Name)                                                                            \
+    ::flow::compiler::parse::childRules<::flow::grammar::FlowParser::Name##Context>(               \
+        ctx, ::flow::grammar::FlowParser::Rule##Name)
+#define TOK(ctx, Name, ...)                                                                        \
+    ::flow::compiler::parse::childToken(ctx, ::flow::grammar::FlowParser::Name __VA_OPT__(, )      \
+                                                 __VA_ARGS__)
+#define TOKS(ctx, Name) ::flow::compiler::parse::childTokens(ctx, ::flow::grammar::FlowParser::Name)
 
 // Maps ANTLR's character (code point) indexes to byte offsets in the UTF-8 source.
 class OffsetMap {
@@ -66,8 +131,8 @@ private:
     // ---------------------------------------------------------- statements (AstBuilder.cpp)
     ast::StmtPtr statement(P::StatementContext* ctx, bool top);
     ast::StmtPtr statementBody(P::StatementContext* ctx, bool top);
-    std::unique_ptr<ast::Block> block(antlr4::ParserRuleContext* ctx,
-                                      const std::vector<P::StatementContext*>& stmts);
+    // A block of the `statement` children of ctx (block, functionBody).
+    std::unique_ptr<ast::Block> block(antlr4::ParserRuleContext* ctx);
     ast::StmtPtr variableStatement(P::VariableDeclarationListContext* ctx, bool exported);
     std::unique_ptr<ast::VarDecl> varDecls(P::VariableDeclarationListContext* ctx);
     ast::StmtPtr functionDeclaration(P::FunctionDeclarationContext* ctx, bool exported);

@@ -147,7 +147,10 @@ bool AstBuilder::checkTarget(const Expr* e) const {
 }
 
 ExprPtr AstBuilder::expression(P::ExpressionSequenceContext* ctx) {
-    auto items = ctx->assignmentExpression();
+    // Fast path (no vector): a single expression, the common case.
+    if (ctx->children.size() == 1)
+        return assignment(static_cast<P::AssignmentExpressionContext*>(ctx->children[0]));
+    auto items = SUBS(ctx, AssignmentExpression);
     if (items.size() == 1) return assignment(items[0]);
     auto seq = node<Sequence>(range(ctx));
     for (auto* a : items)
@@ -157,8 +160,10 @@ ExprPtr AstBuilder::expression(P::ExpressionSequenceContext* ctx) {
 
 // a = b += c: operands and operators alternate; folded right to left.
 ExprPtr AstBuilder::assignment(P::AssignmentExpressionContext* ctx) {
-    auto conds = ctx->conditionalExpression();
-    auto ops = ctx->assignmentOperator();
+    if (ctx->children.size() == 1)
+        return conditional(static_cast<P::ConditionalExpressionContext*>(ctx->children[0]));
+    auto conds = SUBS(ctx, ConditionalExpression);
+    auto ops = SUBS(ctx, AssignmentOperator);
     if (ops.empty()) return conditional(conds[0]);
     SourceRange whole = range(ctx);
     if (tooDeep(whole, unsigned(ops.size()))) return errorExpr(whole);
@@ -180,21 +185,24 @@ ExprPtr AstBuilder::assignment(P::AssignmentExpressionContext* ctx) {
 }
 
 ExprPtr AstBuilder::conditional(P::ConditionalExpressionContext* ctx) {
-    ExprPtr test = binary(ctx->binaryExpression());
-    if (!ctx->QuestionMark()) return test;
+    ExprPtr test = binary(static_cast<P::BinaryExpressionContext*>(ctx->children[0]));
+    if (ctx->children.size() == 1) return test; // no '?'
+
     DepthGuard g(*this);
     SourceRange r = range(ctx);
     if (tooDeep(r)) return errorExpr(r);
     auto c = node<Conditional>(r);
     c->test = std::move(test);
-    c->consequent = assignment(ctx->assignmentExpression(0));
-    c->alternate = assignment(ctx->assignmentExpression(1));
+    c->consequent = assignment(SUB(ctx, AssignmentExpression, 0));
+    c->alternate = assignment(SUB(ctx, AssignmentExpression, 1));
     return c;
 }
 
 ExprPtr AstBuilder::binary(P::BinaryExpressionContext* ctx) {
-    auto operands = ctx->unaryExpression();
-    auto ops = ctx->binaryOperator();
+    if (ctx->children.size() == 1)
+        return unary(static_cast<P::UnaryExpressionContext*>(ctx->children[0]));
+    auto operands = SUBS(ctx, UnaryExpression);
+    auto ops = SUBS(ctx, BinaryOperator);
     if (ops.empty()) return unary(operands[0]);
     SourceRange whole = range(ctx);
     if (tooDeep(whole, unsigned(ops.size()))) return errorExpr(whole);
@@ -204,7 +212,7 @@ ExprPtr AstBuilder::binary(P::BinaryExpressionContext* ctx) {
     bool sawNullish = false, sawAndOr = false;
     for (size_t i = 0; i < ops.size(); ++i) {
         size_t t = ops[i]->getStart()->getType();
-        if (t == P::Power && !operands[i]->unaryOperator().empty()) {
+        if (t == P::Power && ruleOf(operands[i]->children[0]) == P::RuleUnaryOperator) {
             error(DiagId::SyntaxError, range(operands[i]),
                   {"a unary operator before '**' needs parentheses: write (-a) ** b or -(a ** b)"});
         }
@@ -256,11 +264,13 @@ ExprPtr AstBuilder::binary(P::BinaryExpressionContext* ctx) {
 }
 
 ExprPtr AstBuilder::unary(P::UnaryExpressionContext* ctx) {
-    auto ops = ctx->unaryOperator();
-    if (ops.empty()) return postfix(ctx->postfixExpression());
+    if (ctx->children.size() == 1)
+        return postfix(static_cast<P::PostfixExpressionContext*>(ctx->children[0]));
+    auto ops = SUBS(ctx, UnaryOperator);
+    if (ops.empty()) return postfix(SUB(ctx, PostfixExpression));
     SourceRange whole = range(ctx);
     if (tooDeep(whole, unsigned(ops.size()))) return errorExpr(whole);
-    ExprPtr e = postfix(ctx->postfixExpression());
+    ExprPtr e = postfix(SUB(ctx, PostfixExpression));
     for (size_t i = ops.size(); i-- > 0;) {
         size_t t = ops[i]->getStart()->getType();
         SourceRange r = join(range(ops[i]), e->range);
@@ -323,8 +333,9 @@ ExprPtr AstBuilder::unary(P::UnaryExpressionContext* ctx) {
 }
 
 ExprPtr AstBuilder::postfix(P::PostfixExpressionContext* ctx) {
-    ExprPtr e = leftHandSide(ctx->leftHandSideExpression());
-    antlr4::tree::TerminalNode* op = ctx->PlusPlus() ? ctx->PlusPlus() : ctx->MinusMinus();
+    ExprPtr e = leftHandSide(static_cast<P::LeftHandSideExpressionContext*>(ctx->children[0]));
+    if (ctx->children.size() == 1) return e; // no postfix ++/--
+    antlr4::tree::TerminalNode* op = TOK(ctx, PlusPlus) ? TOK(ctx, PlusPlus) : TOK(ctx, MinusMinus);
     if (!op) return e;
     if (!checkTarget(e.get())) error(DiagId::InvalidAssignTarget, e->range);
     auto u = node<Update>(range(ctx));
@@ -336,36 +347,39 @@ ExprPtr AstBuilder::postfix(P::PostfixExpressionContext* ctx) {
 
 ExprPtr AstBuilder::leftHandSide(P::LeftHandSideExpressionContext* ctx) {
     DepthGuard g(*this);
-    auto suffixes = ctx->memberSuffix();
+    // children: (newExpression | primaryExpression) memberSuffix*
+    auto& kids = ctx->children;
     SourceRange whole = range(ctx);
-    if (tooDeep(whole, unsigned(suffixes.size()))) return errorExpr(whole);
-    ExprPtr e = ctx->newExpression() ? newExpression(ctx->newExpression())
-                                     : primary(ctx->primaryExpression());
+    if (tooDeep(whole, unsigned(kids.size() - 1))) return errorExpr(whole);
+    ExprPtr e = ruleOf(kids[0]) == P::RuleNewExpression
+                    ? newExpression(static_cast<P::NewExpressionContext*>(kids[0]))
+                    : primary(static_cast<P::PrimaryExpressionContext*>(kids[0]));
     bool optionalChain = false;
-    for (auto* s : suffixes) {
+    for (size_t k = 1; k < kids.size(); ++k) {
+        auto* s = static_cast<P::MemberSuffixContext*>(kids[k]);
         SourceRange r{file_, e->range.begin, range(s).end};
-        bool opt = s->QuestionDot() != nullptr;
+        bool opt = TOK(s, QuestionDot) != nullptr;
         optionalChain |= opt;
-        if (s->OpenBracket()) {
+        if (TOK(s, OpenBracket)) {
             auto n = node<Index>(r);
             n->object = std::move(e);
-            n->index = expression(s->expressionSequence());
+            n->index = expression(SUB(s, ExpressionSequence));
             n->optional = opt;
             e = std::move(n);
-        } else if (s->arguments()) {
+        } else if (SUB(s, Arguments)) {
             auto n = node<Call>(r);
             n->callee = std::move(e);
-            arguments(s->arguments(), n->args);
+            arguments(SUB(s, Arguments), n->args);
             n->optional = opt;
             e = std::move(n);
-        } else if (s->identifierName()) {
+        } else if (SUB(s, IdentifierName)) {
             auto n = node<Member>(r);
             n->object = std::move(e);
-            n->name = std::string(text(s->identifierName()->getStart()));
-            n->nameRange = range(s->identifierName());
+            n->name = std::string(text(SUB(s, IdentifierName)->getStart()));
+            n->nameRange = range(SUB(s, IdentifierName));
             n->optional = opt;
             e = std::move(n);
-        } else if (s->templateLiteral()) {
+        } else if (SUB(s, TemplateLiteral)) {
             unsupported(range(s), "a tagged template",
                         "call the function with the template as an argument: f(`...`)");
         }
@@ -380,31 +394,31 @@ ExprPtr AstBuilder::leftHandSide(P::LeftHandSideExpressionContext* ctx) {
 
 ExprPtr AstBuilder::newExpression(P::NewExpressionContext* ctx) {
     auto n = node<New>(range(ctx));
-    ExprPtr callee = primary(ctx->primaryExpression());
-    for (auto* m : ctx->newMember()) {
+    ExprPtr callee = primary(SUB(ctx, PrimaryExpression));
+    for (auto* m : SUBS(ctx, NewMember)) {
         SourceRange r{file_, callee->range.begin, range(m).end};
-        if (m->identifierName()) {
+        if (SUB(m, IdentifierName)) {
             auto mem = node<Member>(r);
             mem->object = std::move(callee);
-            mem->name = std::string(text(m->identifierName()->getStart()));
-            mem->nameRange = range(m->identifierName());
+            mem->name = std::string(text(SUB(m, IdentifierName)->getStart()));
+            mem->nameRange = range(SUB(m, IdentifierName));
             callee = std::move(mem);
         } else {
             auto idx = node<Index>(r);
             idx->object = std::move(callee);
-            idx->index = expression(m->expressionSequence());
+            idx->index = expression(SUB(m, ExpressionSequence));
             callee = std::move(idx);
         }
     }
     n->callee = std::move(callee);
-    if (ctx->arguments()) arguments(ctx->arguments(), n->args);
+    if (SUB(ctx, Arguments)) arguments(SUB(ctx, Arguments), n->args);
     return n;
 }
 
 void AstBuilder::arguments(P::ArgumentsContext* ctx, std::vector<ExprPtr>& out) {
-    for (auto* a : ctx->argument()) {
-        ExprPtr v = assignment(a->assignmentExpression());
-        if (a->Ellipsis()) {
+    for (auto* a : SUBS(ctx, Argument)) {
+        ExprPtr v = assignment(SUB(a, AssignmentExpression));
+        if (TOK(a, Ellipsis)) {
             auto s = node<Spread>(range(a));
             s->expr = std::move(v);
             v = std::move(s);
@@ -426,13 +440,13 @@ ExprPtr AstBuilder::primary(P::PrimaryExpressionContext* ctx) {
     DepthGuard g(*this);
     SourceRange r = range(ctx);
     if (tooDeep(r)) return errorExpr(r);
-    if (ctx->Arrow()) return arrow(ctx);
+    if (TOK(ctx, Arrow)) return arrow(ctx);
     switch (firstTokenType(ctx)) {
     case P::Start:
-        if (ctx->arguments()) {
+        if (SUB(ctx, Arguments)) {
             auto s = node<Start>(r);
-            ExprPtr callee = identifierExpr(ctx->identifier());
-            for (auto* name : ctx->identifierName()) {
+            ExprPtr callee = identifierExpr(SUB(ctx, Identifier));
+            for (auto* name : SUBS(ctx, IdentifierName)) {
                 auto m = node<Member>(SourceRange{file_, callee->range.begin, range(name).end});
                 m->object = std::move(callee);
                 m->name = std::string(text(name->getStart()));
@@ -440,25 +454,25 @@ ExprPtr AstBuilder::primary(P::PrimaryExpressionContext* ctx) {
                 callee = std::move(m);
             }
             s->callee = std::move(callee);
-            arguments(ctx->arguments(), s->args);
-            if (ctx->objectLiteral()) s->options = objectLiteral(ctx->objectLiteral());
+            arguments(SUB(ctx, Arguments), s->args);
+            if (SUB(ctx, ObjectLiteral)) s->options = objectLiteral(SUB(ctx, ObjectLiteral));
             return s;
         }
         break; // `start` used as a name
     case P::Async:
     case P::Function:
-        if (ctx->Function()) {
+        if (TOK(ctx, Function)) {
             auto fe = node<FunctionExpr>(r);
-            fe->fn = functionNode(FunctionKind::Expression, ctx, ctx->identifier(),
-                                  ctx->formalParameterList(), ctx->functionBody());
-            fe->fn->isAsync = ctx->Async() != nullptr;
-            if (ctx->Multiply())
-                unsupported(range(ctx->Multiply()), "a generator function ('function*')", "");
+            fe->fn = functionNode(FunctionKind::Expression, ctx, SUB(ctx, Identifier),
+                                  SUB(ctx, FormalParameterList), SUB(ctx, FunctionBody));
+            fe->fn->isAsync = TOK(ctx, Async) != nullptr;
+            if (TOK(ctx, Multiply))
+                unsupported(range(TOK(ctx, Multiply)), "a generator function ('function*')", "");
             return fe;
         }
         break;
     case P::OpenParen: {
-        auto items = ctx->parenItem();
+        auto items = SUBS(ctx, ParenItem);
         if (items.empty()) {
             error(
                 DiagId::SyntaxError, r,
@@ -467,10 +481,10 @@ ExprPtr AstBuilder::primary(P::PrimaryExpressionContext* ctx) {
         }
         std::vector<ExprPtr> exprs;
         for (auto* it : items) {
-            if (it->Ellipsis())
+            if (TOK(it, Ellipsis))
                 error(DiagId::SyntaxError, range(it),
                       {"'...' in parentheses is only allowed in arrow function parameters"});
-            exprs.push_back(assignment(it->assignmentExpression()));
+            exprs.push_back(assignment(SUB(it, AssignmentExpression)));
         }
         if (exprs.size() == 1) {
             // Keep the parentheses in the range: (a).b reports at '('.
@@ -497,11 +511,11 @@ ExprPtr AstBuilder::primary(P::PrimaryExpressionContext* ctx) {
     default:
         break;
     }
-    if (ctx->identifier()) return identifierExpr(ctx->identifier());
-    if (ctx->literal()) return literal(ctx->literal());
-    if (ctx->arrayLiteral()) return arrayLiteral(ctx->arrayLiteral());
-    if (ctx->objectLiteral()) return objectLiteral(ctx->objectLiteral());
-    if (ctx->templateLiteral()) return templateLiteral(ctx->templateLiteral());
+    if (SUB(ctx, Identifier)) return identifierExpr(SUB(ctx, Identifier));
+    if (SUB(ctx, Literal)) return literal(SUB(ctx, Literal));
+    if (SUB(ctx, ArrayLiteral)) return arrayLiteral(SUB(ctx, ArrayLiteral));
+    if (SUB(ctx, ObjectLiteral)) return objectLiteral(SUB(ctx, ObjectLiteral));
+    if (SUB(ctx, TemplateLiteral)) return templateLiteral(SUB(ctx, TemplateLiteral));
     return errorExpr(r);
 }
 
@@ -511,16 +525,16 @@ ExprPtr AstBuilder::arrow(P::PrimaryExpressionContext* ctx) {
     auto fn = std::make_unique<FunctionNode>();
     fn->kind = FunctionKind::Arrow;
     fn->range = fe->range;
-    fn->isAsync = ctx->Async() != nullptr;
-    if (ctx->identifier()) {
-        auto p = node<IdentifierPattern>(range(ctx->identifier()));
-        p->name = std::string(text(ctx->identifier()->getStart()));
+    fn->isAsync = TOK(ctx, Async) != nullptr;
+    if (SUB(ctx, Identifier)) {
+        auto p = node<IdentifierPattern>(range(SUB(ctx, Identifier)));
+        p->name = std::string(text(SUB(ctx, Identifier)->getStart()));
         fn->params.push_back(Param{std::move(p), nullptr});
     } else {
-        auto items = ctx->parenItem();
+        auto items = SUBS(ctx, ParenItem);
         for (size_t i = 0; i < items.size(); ++i) {
-            ExprPtr e = assignment(items[i]->assignmentExpression());
-            if (items[i]->Ellipsis()) {
+            ExprPtr e = assignment(SUB(items[i], AssignmentExpression));
+            if (TOK(items[i], Ellipsis)) {
                 if (i + 1 != items.size())
                     error(DiagId::SyntaxError, range(items[i]), {"a rest parameter must be last"});
                 fn->rest = toPattern(std::move(e), true);
@@ -536,12 +550,11 @@ ExprPtr AstBuilder::arrow(P::PrimaryExpressionContext* ctx) {
             fn->params.push_back(std::move(p));
         }
     }
-    auto* body = ctx->arrowBody();
-    if (body->functionBody()) {
-        auto stmts = body->functionBody()->statement();
-        fn->body = block(body->functionBody(), stmts);
+    auto* body = SUB(ctx, ArrowBody);
+    if (auto* fb = SUB(body, FunctionBody)) {
+        fn->body = block(fb);
     } else {
-        fn->exprBody = assignment(body->assignmentExpression());
+        fn->exprBody = assignment(SUB(body, AssignmentExpression));
     }
     fe->fn = std::move(fn);
     return fe;
@@ -560,10 +573,10 @@ ExprPtr AstBuilder::literal(P::LiteralContext* ctx) {
     case P::False:
         return node<BoolLit>(r);
     case P::NumberLiteral:
-        return number(ctx->NumberLiteral());
+        return number(TOK(ctx, NumberLiteral));
     case P::StringLiteral: {
         auto s = node<StringLit>(r);
-        s->value = stringValue(ctx->StringLiteral());
+        s->value = stringValue(TOK(ctx, StringLiteral));
         return s;
     }
     default: // UnterminatedString: already reported by the token pre-pass
@@ -627,10 +640,10 @@ ExprPtr AstBuilder::templateLiteral(P::TemplateLiteralContext* ctx) {
         }
         raw.clear();
     };
-    for (auto* part : ctx->templatePart()) {
-        if (part->TemplateSubstStart()) {
+    for (auto* part : SUBS(ctx, TemplatePart)) {
+        if (TOK(part, TemplateSubstStart)) {
             flush();
-            t->exprs.push_back(expression(part->expressionSequence()));
+            t->exprs.push_back(expression(SUB(part, ExpressionSequence)));
             continue;
         }
         if (raw.empty()) rawBegin = range(part).begin;
@@ -644,19 +657,21 @@ ExprPtr AstBuilder::arrayLiteral(P::ArrayLiteralContext* ctx) {
     auto a = node<ArrayLit>(range(ctx));
     bool expectElement = true;
     for (auto* child : ctx->children) {
-        if (auto* el = dynamic_cast<P::ArrayElementContext*>(child)) {
+        if (auto* el = ruleOf(child) == P::RuleArrayElement
+                           ? static_cast<P::ArrayElementContext*>(child)
+                           : nullptr) {
             if (!expectElement)
                 error(DiagId::SyntaxError, range(el), {"expected ',' between array elements"});
-            ExprPtr v = assignment(el->assignmentExpression());
-            if (el->Ellipsis()) {
+            ExprPtr v = assignment(SUB(el, AssignmentExpression));
+            if (TOK(el, Ellipsis)) {
                 auto s = node<Spread>(range(el));
                 s->expr = std::move(v);
                 v = std::move(s);
             }
             a->elements.push_back(std::move(v));
             expectElement = false;
-        } else if (auto* tn = dynamic_cast<TerminalNode*>(child);
-                   tn && tn->getSymbol()->getType() == P::Comma) {
+        } else if (tokenOf(child) == P::Comma) {
+            auto* tn = static_cast<TerminalNode*>(child);
             if (expectElement) {
                 // A hole: fine if the literal becomes an assignment pattern
                 // ([, b] = xs); otherwise reported by topLevel(). The
@@ -673,66 +688,66 @@ ExprPtr AstBuilder::arrayLiteral(P::ArrayLiteralContext* ctx) {
 }
 
 std::string AstBuilder::propertyKey(P::PropertyNameContext* ctx, ExprPtr& computed) {
-    if (ctx->identifierName()) return std::string(text(ctx->getStart()));
-    if (ctx->StringLiteral()) return stringValue(ctx->StringLiteral());
-    if (ctx->NumberLiteral()) {
+    if (SUB(ctx, IdentifierName)) return std::string(text(ctx->getStart()));
+    if (TOK(ctx, StringLiteral)) return stringValue(TOK(ctx, StringLiteral));
+    if (TOK(ctx, NumberLiteral)) {
         // Number keys are strings in JavaScript: {1.0: x} has the key "1".
-        ExprPtr n = number(ctx->NumberLiteral());
+        ExprPtr n = number(TOK(ctx, NumberLiteral));
         if (auto* lit = n->as<NumberLit>()) return jsNumberToString(lit->value);
         if (auto* d = n->as<DurationLit>()) return jsNumberToString(d->millis);
         return std::string(text(ctx->getStart()));
     }
-    computed = assignment(ctx->assignmentExpression());
+    computed = assignment(SUB(ctx, AssignmentExpression));
     return {};
 }
 
 ExprPtr AstBuilder::objectLiteral(P::ObjectLiteralContext* ctx) {
     auto o = node<ObjectLit>(range(ctx));
     bool hasCoverInit = false;
-    for (auto* p : ctx->propertyAssignment()) {
+    for (auto* p : SUBS(ctx, PropertyAssignment)) {
         Property prop;
         prop.range = range(p);
-        if (p->Ellipsis()) {
+        if (TOK(p, Ellipsis)) {
             prop.kind = Property::Kind::Spread;
-            prop.value = assignment(p->assignmentExpression());
-        } else if (p->functionBody()) {
-            if (p->identifier()) {
-                std::string_view word = text(p->identifier()->getStart());
+            prop.value = assignment(SUB(p, AssignmentExpression));
+        } else if (SUB(p, FunctionBody)) {
+            if (SUB(p, Identifier)) {
+                std::string_view word = text(SUB(p, Identifier)->getStart());
                 if (word == "get" || word == "set")
                     unsupported(prop.range, "a getter or setter",
                                 "use a method (" + std::string(word) +
                                     "X() { ... }) or a plain property");
                 else
-                    error(DiagId::SyntaxError, range(p->identifier()),
+                    error(DiagId::SyntaxError, range(SUB(p, Identifier)),
                           {"unexpected '" + std::string(word) + "' before a method name"});
             }
             prop.kind = Property::Kind::Method;
-            prop.key = propertyKey(p->propertyName(), prop.computedKey);
+            prop.key = propertyKey(SUB(p, PropertyName), prop.computedKey);
             auto fe = node<FunctionExpr>(prop.range);
-            fe->fn = functionNode(FunctionKind::Method, p, nullptr, p->formalParameterList(),
-                                  p->functionBody());
+            fe->fn = functionNode(FunctionKind::Method, p, nullptr, SUB(p, FormalParameterList),
+                                  SUB(p, FunctionBody));
             fe->fn->name = prop.key;
-            fe->fn->isAsync = p->Async() != nullptr;
-            if (p->Multiply()) unsupported(range(p->Multiply()), "a generator method", "");
+            fe->fn->isAsync = TOK(p, Async) != nullptr;
+            if (TOK(p, Multiply)) unsupported(range(TOK(p, Multiply)), "a generator method", "");
             prop.value = std::move(fe);
-        } else if (p->propertyName()) {
+        } else if (SUB(p, PropertyName)) {
             prop.kind = Property::Kind::Init;
-            prop.key = propertyKey(p->propertyName(), prop.computedKey);
-            prop.value = assignment(p->assignmentExpression());
-        } else if (p->Assign()) {
+            prop.key = propertyKey(SUB(p, PropertyName), prop.computedKey);
+            prop.value = assignment(SUB(p, AssignmentExpression));
+        } else if (TOK(p, Assign)) {
             // {a = 1}: only meaningful once this literal becomes a pattern.
             prop.kind = Property::Kind::Shorthand;
-            prop.key = std::string(text(p->identifier()->getStart()));
+            prop.key = std::string(text(SUB(p, Identifier)->getStart()));
             auto a = node<Assign>(prop.range);
-            auto target = node<IdentifierPattern>(range(p->identifier()));
+            auto target = node<IdentifierPattern>(range(SUB(p, Identifier)));
             target->name = prop.key;
             a->target = std::move(target);
-            a->value = assignment(p->assignmentExpression());
+            a->value = assignment(SUB(p, AssignmentExpression));
             prop.value = std::move(a);
             hasCoverInit = true;
         } else {
             prop.kind = Property::Kind::Shorthand;
-            prop.value = identifierExpr(p->identifier());
+            prop.value = identifierExpr(SUB(p, Identifier));
             prop.key = prop.value->as<Identifier>()->name;
         }
         o->props.push_back(std::move(prop));

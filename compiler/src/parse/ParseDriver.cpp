@@ -12,6 +12,11 @@
 //      fails again with full LL and error recovery, reporting every syntax error;
 //   4. everything runs on a thread with a large stack, and the parser checks
 //      its stack use on every rule entry (FLOW1010 instead of a crash).
+// Speed (bench/compile_speed.py): the SLL pass predicts the frequent LL(1)/LL(2)
+// decisions by hand (StatementPredictor), both simulators keep a lock-free copy
+// of ANTLR's DFA edges (EdgeCache), tokens and parse-tree nodes come from
+// arenas (FlowToken, grammar::ParseArena), and FlowParser/FlowLexer replace
+// the runtime's dynamic_casts on their hot paths (see their @members).
 #include <pthread.h>
 
 #include <algorithm>
@@ -81,6 +86,69 @@ size_t checkUtf8(std::string_view s, OffsetMap& map) {
     }
     return std::string_view::npos;
 }
+
+// ANTLRInputStream filled by a plain UTF-8 decoder. The input has been
+// validated by checkUtf8, and the runtime's own conversion (a converter that
+// appends one code point at a time) was ~3 % of a compile. The result is the
+// same, including ANTLR's removal of a leading UTF-8 byte order mark.
+class Utf8InputStream : public antlr4::ANTLRInputStream {
+public:
+    explicit Utf8InputStream(std::string_view s) {
+        if (s.size() >= 3 && s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
+        _data.resize(s.size()); // code points <= bytes
+        size_t n = 0;
+        for (size_t i = 0; i < s.size();) {
+            auto c = uint8_t(s[i]);
+            uint32_t v;
+            size_t len;
+            if (c < 0x80)
+                v = c, len = 1;
+            else if ((c & 0xE0) == 0xC0)
+                v = c & 0x1F, len = 2;
+            else if ((c & 0xF0) == 0xE0)
+                v = c & 0x0F, len = 3;
+            else
+                v = c & 0x07, len = 4;
+            for (size_t k = 1; k < len && i + k < s.size(); ++k)
+                v = (v << 6) | (uint8_t(s[i + k]) & 0x3F);
+            _data[n++] = static_cast<decltype(_data)::value_type>(v);
+            i += len;
+        }
+        _data.resize(n);
+        p = 0;
+    }
+};
+
+// Tokens come from one arena per file (they live as long as the token
+// stream): ~200,000 malloc/free pairs fewer for a 20,000-line file. The
+// factory makes the same tokens as ANTLR's CommonTokenFactory (copyText off).
+thread_local grammar::ParseArena* tokenArena = nullptr;
+
+class FlowToken : public antlr4::CommonToken {
+public:
+    using antlr4::CommonToken::CommonToken;
+    static void* operator new(size_t size) {
+        return grammar::ParseArena::allocate(size, tokenArena);
+    }
+    static void operator delete(void* p) noexcept { grammar::ParseArena::release(p); }
+};
+
+class FlowTokenFactory : public antlr4::TokenFactory<antlr4::CommonToken> {
+public:
+    std::unique_ptr<antlr4::CommonToken>
+    create(std::pair<antlr4::TokenSource*, antlr4::CharStream*> source, size_t type,
+           const std::string& text, size_t channel, size_t start, size_t stop, size_t line,
+           size_t charPositionInLine) override {
+        std::unique_ptr<antlr4::CommonToken> t(new FlowToken(source, type, channel, start, stop));
+        t->setLine(line);
+        t->setCharPositionInLine(charPositionInLine);
+        if (!text.empty()) t->setText(text);
+        return t;
+    }
+    std::unique_ptr<antlr4::CommonToken> create(size_t type, const std::string& text) override {
+        return std::unique_ptr<antlr4::CommonToken>(new FlowToken(type, text));
+    }
+};
 
 // ------------------------------------------------------------------ messages
 
@@ -204,6 +272,61 @@ bool chains(size_t t) {
     }
 }
 
+// ------------------------------------------------------------------ DFA edge cache
+
+// ANTLR 4.9 keeps the edges of a DFA state in an unordered_map guarded by one
+// process-wide reader/writer lock: every character lexed and every token
+// looked at by a prediction paid four mutex operations and a hash lookup
+// (~15 % of a compile). This keeps a per-simulator copy of the edges already
+// found in flat arrays indexed by (table, state number, symbol). An edge never
+// changes once ANTLR has added it (the DFAs are never cleared), so the copy
+// stays valid; misses go to ANTLR, which adds the edge under its lock.
+class EdgeCache {
+public:
+    explicit EdgeCache(size_t width) : width_(width) {}
+
+    antlr4::dfa::DFAState* get(size_t table, const antlr4::dfa::DFAState* from,
+                               size_t symbol) const {
+        if (table >= tables_.size() || from->stateNumber < 0 || symbol >= width_) return nullptr;
+        const auto& t = tables_[table];
+        size_t i = size_t(from->stateNumber) * width_ + symbol;
+        return i < t.size() ? t[i] : nullptr;
+    }
+    void put(size_t table, const antlr4::dfa::DFAState* from, size_t symbol,
+             antlr4::dfa::DFAState* to) {
+        if (from->stateNumber < 0 || symbol >= width_) return;
+        if (table >= tables_.size()) tables_.resize(table + 1);
+        auto& t = tables_[table];
+        size_t i = size_t(from->stateNumber) * width_ + symbol;
+        if (i >= t.size()) t.resize(std::max(i + 1, t.size() * 2), nullptr);
+        t[i] = to;
+    }
+
+private:
+    size_t width_;
+    std::vector<std::vector<antlr4::dfa::DFAState*>> tables_;
+};
+
+// The lexer's simulator with the edge cache (one table per lexer mode; ANTLR
+// itself caches only characters 0..127 in the DFA).
+class CachingLexerSimulator : public antlr4::atn::LexerATNSimulator {
+public:
+    explicit CachingLexerSimulator(FlowLexer* lexer)
+        : LexerATNSimulator(lexer, lexer->getATN(), FlowLexer::decisionDFA(),
+                            FlowLexer::contextCache()) {}
+
+protected:
+    antlr4::dfa::DFAState* getExistingTargetState(antlr4::dfa::DFAState* s, size_t t) override {
+        if (auto* d = cache_.get(_mode, s, t)) return d;
+        antlr4::dfa::DFAState* d = LexerATNSimulator::getExistingTargetState(s, t);
+        if (d) cache_.put(_mode, s, t, d);
+        return d;
+    }
+
+private:
+    EdgeCache cache_{MAX_DFA_EDGE + 1};
+};
+
 // ------------------------------------------------------------------ prediction
 
 bool isIdentifierToken(size_t t) {
@@ -237,7 +360,7 @@ class StatementPredictor : public antlr4::atn::ParserATNSimulator {
 public:
     explicit StatementPredictor(FlowParser* p)
         : ParserATNSimulator(p, p->getATN(), FlowParser::decisionDFA(), FlowParser::contextCache()),
-          parser_(p) {
+          parser_(p), edges_(p->getATN().maxTokenType + 2) {
         const antlr4::atn::ATN& atn = p->getATN();
         for (size_t d = 0; d < atn.decisionToState.size(); ++d) {
             auto* st = atn.decisionToState[d];
@@ -283,11 +406,21 @@ public:
                 }
             }
         }
+        classifyFast(atn);
     }
 
     size_t adaptivePredict(antlr4::TokenStream* input, size_t decision,
                            antlr4::ParserRuleContext* outer) override {
         if (decision == statement_) return predictStatement(input);
+        // The SLL pass only: its errors are never reported (a failing
+        // statement is parsed again in LL mode, where these decisions go to
+        // ANTLR as before, so diagnostics do not change). A prediction here
+        // only has to agree with ANTLR on valid input; where it cannot tell,
+        // it returns 0 and ANTLR decides.
+        if (getPredictionMode() == antlr4::atn::PredictionMode::SLL && decision < fast_.size() &&
+            fast_[decision] != Fast::None) {
+            if (size_t alt = predictFast(input, fast_[decision], decision)) return alt;
+        }
         if (decision == arrowBody_) return input->LA(1) == FlowParser::OpenBrace ? 1 : 2;
         if (decision == binaryLoop_) return isBinaryOperator(input->LA(1)) ? 1 : 2;
         if (decision == assignLoop_) return isAssignOperator(input->LA(1)) ? 1 : 2;
@@ -315,7 +448,222 @@ public:
         return ParserATNSimulator::adaptivePredict(input, decision, outer);
     }
 
+protected:
+    // Token types are shifted by one so that EOF (-1) is column 0.
+    antlr4::dfa::DFAState* getExistingTargetState(antlr4::dfa::DFAState* from, size_t t) override {
+        size_t table = _dfa->decision;
+        if (auto* d = edges_.get(table, from, t + 1)) return d;
+        antlr4::dfa::DFAState* d = ParserATNSimulator::getExistingTargetState(from, t);
+        if (d) edges_.put(table, from, t + 1, d);
+        return d;
+    }
+
 private:
+    // Decisions predicted from one or two tokens in the SLL pass (see
+    // classifyFast). Each was ~300 ns in ANTLR's adaptivePredict even when its
+    // DFA had the answer cached; they run once or more per operand.
+    enum class Fast : uint8_t {
+        None,
+        CommaLoop,     // (',' x)* ','?  : enter on ',' not followed by a closer
+        StatementLoop, // statement*     : enter on a token that starts a statement
+        Optional,      // (T ...)?       : enter on T (optionalToken_)
+        Postfix,       // ({no newline}? ('++' | '--'))?
+        Primary,       // the 15 alternatives of primaryExpression
+        MemberSuffix,  // the 5 alternatives of memberSuffix
+        Property,      // the 6 alternatives of propertyAssignment
+        BindingProperty,
+        Eos,
+    };
+
+    static bool isOnly(const antlr4::misc::IntervalSet& set, size_t t) {
+        return set.size() == 1 && set.contains(t);
+    }
+
+    void classifyFast(const antlr4::atn::ATN& atn) {
+        auto table = [&](size_t rule) {
+            std::vector<char> tab(atn.maxTokenType + 2, 0);
+            for (ssize_t t : atn.nextTokens(atn.ruleToStartState[rule]).toList())
+                if (t >= 0 && size_t(t) < tab.size()) tab[size_t(t)] = 1;
+            return tab;
+        };
+        statementStart_ = table(FlowParser::RuleStatement);
+        propertyNameStart_ = table(FlowParser::RulePropertyName);
+        identifierNameStart_ = table(FlowParser::RuleIdentifierName);
+        fast_.assign(atn.decisionToState.size(), Fast::None);
+        optionalToken_.assign(atn.decisionToState.size(), 0);
+        for (size_t d = 0; d < atn.decisionToState.size(); ++d) {
+            auto* st = atn.decisionToState[d];
+            size_t alts = st->transitions.size();
+            const antlr4::misc::IntervalSet& first = atn.nextTokens(st->transitions[0]->target);
+            if (st->getStateType() == antlr4::atn::ATNState::STAR_LOOP_ENTRY && alts == 2) {
+                if (isOnly(first, FlowParser::Comma)) {
+                    fast_[d] = Fast::CommaLoop;
+                } else if (first.toList() ==
+                           atn.nextTokens(atn.ruleToStartState[FlowParser::RuleStatement])
+                               .toList()) {
+                    fast_[d] = Fast::StatementLoop;
+                }
+                continue;
+            }
+            auto optional = [&](size_t token) {
+                if (alts == 2 && isOnly(first, token)) {
+                    fast_[d] = Fast::Optional;
+                    optionalToken_[d] = token;
+                }
+            };
+            switch (st->ruleIndex) {
+            case FlowParser::RuleConditionalExpression:
+                optional(FlowParser::QuestionMark);
+                break;
+            case FlowParser::RuleVariableDeclaration:
+                optional(FlowParser::Assign);
+                break;
+            case FlowParser::RuleIfStatement:
+                optional(FlowParser::Else);
+                break;
+            case FlowParser::RulePrimaryExpression:
+                if (alts == 15)
+                    fast_[d] = Fast::Primary;
+                else
+                    optional(FlowParser::Arrow);
+                break;
+            case FlowParser::RulePostfixExpression:
+                if (alts == 2) fast_[d] = Fast::Postfix;
+                break;
+            case FlowParser::RuleMemberSuffix:
+                if (alts == 5) fast_[d] = Fast::MemberSuffix;
+                break;
+            case FlowParser::RulePropertyAssignment:
+                if (alts == 6) fast_[d] = Fast::Property;
+                break;
+            case FlowParser::RuleBindingProperty:
+                if (alts == 3) fast_[d] = Fast::BindingProperty;
+                break;
+            case FlowParser::RuleEos:
+                if (alts == 4) fast_[d] = Fast::Eos;
+                break;
+            default:
+                break;
+            }
+        }
+    }
+
+    bool in(const std::vector<char>& tab, size_t t) const { return t < tab.size() && tab[t]; }
+
+    // An alternative number, or 0 to let ANTLR decide (rare or invalid input).
+    size_t predictFast(antlr4::TokenStream* input, Fast kind, size_t decision) {
+        size_t t1 = input->LA(1);
+        switch (kind) {
+        case Fast::None:
+            return 0;
+        case Fast::CommaLoop: {
+            if (t1 != FlowParser::Comma) return 2;
+            size_t t2 = input->LA(2);
+            bool closer = t2 == FlowParser::CloseParen || t2 == FlowParser::CloseBrace ||
+                          t2 == FlowParser::CloseBracket;
+            return closer ? 2 : 1;
+        }
+        case Fast::StatementLoop:
+            return in(statementStart_, t1) ? 1 : 2;
+        case Fast::Optional:
+            return t1 == optionalToken_[decision] ? 1 : 2;
+        case Fast::Postfix:
+            return (t1 == FlowParser::PlusPlus || t1 == FlowParser::MinusMinus) &&
+                           !parser_->lineTerminatorAhead()
+                       ? 1
+                       : 2;
+        case Fast::Eos:
+            if (t1 == FlowParser::SemiColon) return 1;
+            if (t1 == antlr4::Token::EOF) return 2;
+            if (parser_->lineTerminatorAhead()) return 3;
+            return t1 == FlowParser::CloseBrace ? 4 : 0;
+        case Fast::MemberSuffix:
+            switch (t1) {
+            case FlowParser::OpenBracket:
+                return 1;
+            case FlowParser::Dot:
+                return 2;
+            case FlowParser::OpenParen:
+                return 4;
+            case FlowParser::BackTick:
+                return 5;
+            case FlowParser::QuestionDot: {
+                size_t t2 = input->LA(2);
+                if (t2 == FlowParser::OpenBracket) return 1;
+                if (t2 == FlowParser::OpenParen) return 4;
+                return in(identifierNameStart_, t2) ? 3 : 0;
+            }
+            default:
+                return 0;
+            }
+        case Fast::Primary:
+            return predictPrimary(input, t1);
+        case Fast::Property: {
+            if (t1 == FlowParser::Ellipsis) return 5;
+            if (t1 == FlowParser::Multiply) return 2;
+            if (!in(propertyNameStart_, t1) || t1 == FlowParser::OpenBracket) return 0;
+            size_t t2 = input->LA(2);
+            if (t2 == FlowParser::Colon) return 1;
+            if (t2 == FlowParser::OpenParen) return 2;
+            if (isIdentifierToken(t1)) {
+                if (t2 == FlowParser::Assign) return 4;
+                if (t2 == FlowParser::Comma || t2 == FlowParser::CloseBrace) return 6;
+            }
+            return 0;
+        }
+        case Fast::BindingProperty: {
+            if (t1 == FlowParser::Ellipsis) return 1;
+            if (t1 == FlowParser::OpenBracket) return 2;
+            if (!in(propertyNameStart_, t1)) return 0;
+            if (input->LA(2) == FlowParser::Colon) return 2;
+            return isIdentifierToken(t1) ? 3 : 0;
+        }
+        }
+        return 0;
+    }
+
+    // primaryExpression's alternatives, in the grammar's order.
+    size_t predictPrimary(antlr4::TokenStream* input, size_t t1) {
+        switch (t1) {
+        case FlowParser::Function:
+            return 2;
+        case FlowParser::Async:
+            // `async function`, `async x =>`, `async (...) =>` or a call of a
+            // function named async: rare enough to leave to ANTLR.
+            return input->LA(2) == FlowParser::Function ? 2 : 0;
+        case FlowParser::Start:
+            if (isIdentifierToken(input->LA(2))) return 1;
+            break;
+        case FlowParser::OpenParen:
+            return 6;
+        case FlowParser::This:
+            return 7;
+        case FlowParser::NullLiteral:
+        case FlowParser::True:
+        case FlowParser::False:
+        case FlowParser::StringLiteral:
+        case FlowParser::UnterminatedString:
+        case FlowParser::NumberLiteral:
+            return 9;
+        case FlowParser::OpenBracket:
+            return 10;
+        case FlowParser::OpenBrace:
+            return 11;
+        case FlowParser::BackTick:
+            return 12;
+        case FlowParser::RegularExpressionLiteral:
+            return 13;
+        case FlowParser::Class:
+            return 14;
+        case FlowParser::Super:
+            return 15;
+        default:
+            break;
+        }
+        if (isIdentifierToken(t1)) return input->LA(2) == FlowParser::Arrow ? 5 : 8;
+        return 0;
+    }
+
     size_t predictStatement(antlr4::TokenStream* input) {
         enum Alt : size_t {
             Block = 1,
@@ -446,6 +794,10 @@ private:
     }
 
     FlowParser* parser_;
+    EdgeCache edges_;
+    std::vector<Fast> fast_;
+    std::vector<size_t> optionalToken_;
+    std::vector<char> statementStart_, propertyNameStart_, identifierNameStart_;
     size_t statement_ = SIZE_MAX, arrowBody_ = SIZE_MAX;
     size_t binaryLoop_ = SIZE_MAX, assignLoop_ = SIZE_MAX, suffixLoop_ = SIZE_MAX,
            commaLoop_ = SIZE_MAX;
@@ -533,8 +885,17 @@ void parseOnThisThread(ParseJob& job) {
         hashbang[0] = hashbang[1] = '/';
         lexSrc = hashbang;
     }
-    antlr4::ANTLRInputStream input(lexSrc.data(), lexSrc.size());
+    // Declared before everything that holds tokens, so that it outlives them.
+    grammar::ParseArena tokenMemory(false);
+    tokenArena = &tokenMemory;
+    struct ClearTokenArena {
+        ~ClearTokenArena() { tokenArena = nullptr; }
+    } clearTokenArena;
+    FlowTokenFactory tokenFactory;
+    Utf8InputStream input(lexSrc);
     FlowLexer lexer(&input);
+    lexer.setTokenFactory(&tokenFactory);
+    lexer.setSimulator(new CachingLexerSimulator(&lexer)); // ~FlowLexer deletes it
     lexer.removeErrorListeners();
     std::vector<std::unique_ptr<antlr4::Token>> tokens;
     std::vector<uint32_t> chain{0};
@@ -625,6 +986,7 @@ void parseOnThisThread(ParseJob& job) {
     }
 
     // ---- parsing, one top-level statement at a time
+    grammar::ParseArena arena; // parse-tree nodes; reset after each statement
     antlr4::ListTokenSource source(std::move(tokens));
     antlr4::CommonTokenStream stream(&source);
     stream.fill();
@@ -693,6 +1055,7 @@ void parseOnThisThread(ParseJob& job) {
             if (s) job.out.body.push_back(std::move(s));
         }
         parser.getTreeTracker().reset();
+        arena.reset();
     }
     if (profile) {
         auto infos = parser.getParseInfo().getDecisionInfo();

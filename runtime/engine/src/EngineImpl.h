@@ -74,6 +74,7 @@ struct Live {
     std::map<uint64_t, OpState> ops;
     std::vector<Arrival> arrivals;
     uint64_t activations = 0; // in this process (seeds the arrival shuffle)
+    size_t allocsAtGc = 0;    // vm->allocCount() at saveBoundary's last collection
     bool fresh = false;       // the first activation starts the workflow
     bool finished = false;    // completed / failed / cancelled (committed or about to be)
     // A cancel request, or the workflow timeout, has failed the run's waits

@@ -62,14 +62,18 @@ void setPragmas(Store::Impl& impl, const StoreOptions& o) {
 
 } // namespace
 
+void Store::configureSqlite() {
+    // Memory statistics make every SQLite allocation take a global mutex;
+    // nothing reads them. Must precede SQLite's initialization (its first
+    // use in the process): later it is refused, harmlessly.
+    static std::once_flag configured;
+    std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 std::unique_ptr<Store> Store::open(const StoreOptions& o) {
     if (o.path.empty())
         throw StoreError(StoreErrorKind::Misuse, "no database path given (StoreOptions::path)");
-    // Memory statistics make every SQLite allocation take a global mutex;
-    // nothing reads them. Must precede SQLite's initialization (the first
-    // open): later it is refused, harmlessly.
-    static std::once_flag configured;
-    std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+    configureSqlite();
     auto impl = std::make_unique<Impl>();
     impl->path = o.path;
     impl->busyTimeoutMs = o.busyTimeoutMs;

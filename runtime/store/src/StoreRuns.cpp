@@ -140,6 +140,23 @@ std::optional<RunRow> Store::getRun(std::string_view id) {
 }
 
 void Store::updateRun(const RunRow& r) {
+    {
+        // Most boundaries leave the status as it was (waiting -> waiting).
+        // Not setting it then spares the status CHECK, an IN list that SQLite
+        // tests through a temporary b-tree built for each execution.
+        Query q(*impl_,
+                "UPDATE runs SET result = ?3, error = ?4, waiting = ?5, updated_at = ?6, "
+                "seq = ?7, cancel_requested = max(cancel_requested, ?8) "
+                "WHERE id = ?1 AND status = ?2",
+                "updateRun", r.id);
+        q.bind(1, r.id).bind(2, name(r.status)).bind(3, r.result).bind(4, r.error);
+        q.bind(5, r.waiting)
+            .bind(6, r.updatedAt)
+            .bind(7, r.seq)
+            .bind(8, int64_t(r.cancelRequested));
+        q.finish();
+        if (q.changes() > 0) return;
+    }
     Query q(*impl_,
             "UPDATE runs SET status = ?2, result = ?3, error = ?4, waiting = ?5, "
             "updated_at = ?6, seq = ?7, cancel_requested = max(cancel_requested, ?8) "

@@ -139,6 +139,32 @@ std::vector<TimerRow> Store::timers(std::string_view runId) {
 // ---- task attempts
 
 void Store::putAttempt(const AttemptRow& a) {
+    if (impl_->txnOpen) {
+        // Update, else insert: inside a transaction (the write lock is held)
+        // this is the upsert below, but evaluates the status CHECK (an IN
+        // list, which SQLite tests through a temporary b-tree built for the
+        // statement) once instead of twice when the row exists, as at every
+        // attempt's outcome.
+        {
+            Query u(*impl_,
+                    "UPDATE task_attempts SET task = ?4, status = ?5, started_at = ?6, "
+                    "finished_at = ?7, result = ?8, error_name = ?9, error_message = ?10, "
+                    "stderr = ?11 WHERE run_id = ?1 AND step = ?2 AND attempt = ?3",
+                    "putAttempt", a.runId);
+            u.bind(1, a.runId).bind(2, a.step).bind(3, a.attempt).bind(4, a.task);
+            u.bind(5, name(a.status)).bind(6, a.startedAt).bind(7, a.finishedAt).bind(8, a.result);
+            u.bind(9, a.errorName).bind(10, a.errorMessage).bind(11, a.stderrText).finish();
+            if (u.changes() > 0) return;
+        }
+        Query q(*impl_,
+                "INSERT INTO task_attempts(" FLOW_ATTEMPT_COLUMNS ") VALUES "
+                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "putAttempt", a.runId);
+        q.bind(1, a.runId).bind(2, a.step).bind(3, a.attempt).bind(4, a.task);
+        q.bind(5, name(a.status)).bind(6, a.startedAt).bind(7, a.finishedAt).bind(8, a.result);
+        q.bind(9, a.errorName).bind(10, a.errorMessage).bind(11, a.stderrText).finish();
+        return;
+    }
     Query q(*impl_,
             "INSERT INTO task_attempts(" FLOW_ATTEMPT_COLUMNS ") VALUES "
             "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "

@@ -35,7 +35,8 @@ static void pushFrameImpl(Vm& vm, uint32_t& callDepth, Fiber* f, Closure* c, Val
     const bytecode::Function& fn = *c->fn;
     uint32_t base = 0;
     if (!f->frames.empty()) base = f->frames.back().base + f->frames.back().closure->fn->frameSize;
-    size_t need = size_t(base) + fn.frameSize + 1;
+    // +4: the interpreter's call fast path fills registers four at a time.
+    size_t need = size_t(base) + fn.frameSize + 4;
     if (f->stack.size() < need) {
         size_t cap = f->stack.size() < 64 ? 64 : f->stack.size();
         while (cap < need)

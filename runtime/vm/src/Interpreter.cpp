@@ -7,8 +7,10 @@
 //     PROTECT(...): it saves pc before and reloads `frame`/`regs` after. A
 //     result is written to regs[A] only after the reload.
 //  2. Save pc (SAVEPC) before anything that can throw or allocate: stack
-//     traces read frame->pc of every frame. `insnPc` (the pc of the current
-//     instruction) is what exception handlers are matched against.
+//     traces read frame->pc of every frame, and exception handlers are
+//     matched against it: the saved pc minus one lies inside the throwing
+//     instruction (its opcode word or its aux word). Not keeping a separate
+//     "pc of this instruction" leaves a register to `pc` in the loop.
 //  3. Allocation may collect garbage. Keep every live value in a register, a
 //     frame, a fiber or a HandleScope; never hold a fresh object only in a C++
 //     local across a second allocation (store it into its register first).
@@ -29,6 +31,9 @@
 //     (Vm::call) nest execute(); kMaxNativeReentry bounds that.
 #include <bit>
 #include <cmath>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "Internal.h"
 #include "flow/vm/Convert.h"
@@ -52,25 +57,52 @@ inline Value arith(double d) {
     return Value::fromBits(std::bit_cast<uint64_t>(d));
 }
 // The integral value of d when d is an int32 (false for NaN, fractions and
-// anything out of range, so the cast below is always defined).
+// anything out of range). On x86 cvttsd2si gives INT_MIN for anything it
+// cannot convert, which the round trip then rejects: one conversion and one
+// compare, where the portable form needs range tests before the (otherwise
+// undefined) cast.
 inline bool asInt32(double d, int32_t* out) {
+#if defined(__SSE2__)
+    int32_t v = _mm_cvttsd_si32(_mm_set_sd(d));
+#else
     if (!(d >= -2147483648.0 && d <= 2147483647.0)) return false;
     int32_t v = int32_t(d);
+#endif
     if (double(v) != d) return false;
     *out = v;
     return true;
 }
-double jsMod(double x, double y) {
-    // Integer remainder when both operands are int32 (the common `i % n`):
-    // fmod is a slow libm call. int64 avoids INT_MIN % -1 overflow. A zero
-    // result takes x's sign as fmod does (-4 % 2 and -0 % 5 are -0).
+// x % y as a Value. Integer remainder when both operands are int32 (the
+// common `i % n`): fmod is a slow libm call. A 32-bit division (faster than a
+// 64-bit one on many cores); b == -1 is taken out because INT_MIN % -1 traps.
+// A zero result takes x's sign as fmod does (-4 % 2 and -0 % 5 are -0). The
+// integer result is never NaN, so it skips Value::number's NaN test, which
+// would sit on the dependency chain of loops like `s = (s + i) % m`.
+inline Value jsMod(double x, double y) {
     int32_t a, b;
-    if (asInt32(x, &a) && asInt32(y, &b) && b != 0) {
-        int64_t r = int64_t(a) % int64_t(b);
-        return r == 0 ? x * 0.0 : double(r);
+    if (asInt32(x, &a) && asInt32(y, &b) && b != 0 && b != -1) {
+        int32_t r = a % b;
+        return arith(r == 0 ? x * 0.0 : double(r));
     }
-    return std::fmod(x, y);
+    return Value::number(std::fmod(x, y));
 }
+inline Value same(Value v) {
+    return v;
+}
+
+// One handler address per value of the opcode byte: the values past the
+// opcode table lead to the invalid-opcode handler, so a dispatch needs no
+// bound check (the verifier rejects unknown opcodes; this keeps a corrupt
+// module from jumping through garbage all the same).
+struct DispatchTable {
+    const void* at[256];
+    static DispatchTable make(const void* const (&ops)[bytecode::kOpCount], const void* invalid) {
+        DispatchTable t{};
+        for (unsigned k = 0; k < 256; ++k)
+            t.at[k] = k < bytecode::kOpCount ? ops[k] : invalid;
+        return t;
+    }
+};
 
 std::string localName(const bytecode::Module& m, const bytecode::Function& fn, uint32_t reg,
                       uint32_t pc) {
@@ -121,7 +153,9 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
     const Insn* code = nullptr;
     Value* regs = nullptr;
     const Value* K = nullptr;
-    uint32_t pc = 0, insnPc = 0;
+    // The instruction pointer: a pointer, not an index into `code`, so the
+    // fetch needs no base register; `code` is read only to save pc.
+    const Insn* ip = nullptr;
 
 #define LOAD()                                                                                     \
     do {                                                                                           \
@@ -129,14 +163,14 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
         code = frame->closure->fn->code.data();                                                    \
         regs = f->stack.data() + frame->base;                                                      \
         K = constants_[frame->closure->fnIndex].data();                                            \
-        pc = frame->pc;                                                                            \
+        ip = code + frame->pc;                                                                     \
     } while (0)
 #define RELOAD()                                                                                   \
     do {                                                                                           \
         frame = &f->frames.back();                                                                 \
         regs = f->stack.data() + frame->base;                                                      \
     } while (0)
-#define SAVEPC() (frame->pc = pc)
+#define SAVEPC() (frame->pc = uint32_t(ip - code))
 #define PROTECT(...)                                                                               \
     do {                                                                                           \
         SAVEPC();                                                                                  \
@@ -159,32 +193,58 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
     // its own indirect jump (DISPATCH), which predicts far better than the
     // single shared jump of a switch. The switch below stays for `break`
     // (which re-enters the loop and dispatches there) and as documentation.
-    static const void* const kDispatch[bytecode::kOpCount] = {
+    static const void* const kOps[bytecode::kOpCount] = {
 #define FLOW_OP(Name, Fmt, KA, KB, KC, KAux, Win, Flags, Syn, Doc) &&L_##Name,
 #include "flow/bytecode/Opcodes.def"
 #undef FLOW_OP
     };
+    static const DispatchTable kDispatch = DispatchTable::make(kOps, &&L_default);
 #define CASE(N) L_##N : case Op::N
-    // The verifier rejects unknown opcodes; the bound check keeps a corrupt
-    // module from jumping through garbage (a predictable branch).
     // NEVER use DISPATCH in a handler whose scope holds a local with a
     // destructor (std::string, std::vector, guards): the computed goto skips
     // it (a leak, or a dangling root range). Use `break` there.
 #define DISPATCH()                                                                                 \
     do {                                                                                           \
-        insnPc = pc;                                                                               \
-        i = code[pc++];                                                                            \
-        A = bytecode::insnA(i);                                                                    \
-        unsigned op_ = unsigned(bytecode::insnOp(i));                                              \
-        if (op_ >= bytecode::kOpCount) goto L_default;                                             \
-        goto* kDispatch[op_];                                                                      \
+        i = *ip++;                                                                                 \
+        goto* kDispatch.at[unsigned(bytecode::insnOp(i))];                                         \
+    } while (0)
+// A taken loop back-edge (JumpBack, LoopIf*): the safepoint of rule 4.
+#define BACK_EDGE()                                                                                \
+    do {                                                                                           \
+        /* Every loop iteration passes here: one predictable test */                               \
+        /* when neither a hook nor hard-snapshot mode is on. */                                    \
+        if (__builtin_expect(safepointHook == nullptr && !opts_.yieldAtBackEdges, 1)) DISPATCH();  \
+        if (safepointHook) PROTECT(safepointHook(*this, f));                                       \
+        /* Hard-snapshot mode: stop here when nothing but this */                                  \
+        /* fiber is on the C++ stack (entered from a Resume job: */                                \
+        /* nativeDepth_ == 0) so the host can snapshot. The Resume */                              \
+        /* job goes to the FRONT of the queue: the fiber continues */                              \
+        /* before anything else, exactly as without the stop. */                                   \
+        if (opts_.yieldAtBackEdges && f->promise && f == entry && running_.size() == 1 &&          \
+            nativeDepth_ == 0) {                                                                   \
+            bool hostFrame = false;                                                                \
+            for (auto& fr : f->frames)                                                             \
+                hostFrame = hostFrame || fr.returnToHost;                                          \
+            if (!hostFrame) {                                                                      \
+                SAVEPC();                                                                          \
+                f->yielded = true;                                                                 \
+                f->state = FiberState::Suspended;                                                  \
+                callDepth_ -= uint32_t(f->frames.size());                                          \
+                jobs_.push_front(                                                                  \
+                    Job{Job::Kind::Resume, {}, Value::undefined(), false, f, nullptr});            \
+                return;                                                                            \
+            }                                                                                      \
+        }                                                                                          \
+        DISPATCH();                                                                                \
     } while (0)
     Insn i = 0;
-    uint32_t A = 0;
+    // Operand A of the current instruction, decoded where it is used (one
+    // byte move from `i`): a variable would take a register the loop's pc,
+    // regs and constants need more, and GCC would spill one of them.
+#define A (uint32_t(bytecode::insnA(i)))
 
     LOAD();
     bool pendingThrow = throwOnEntry;
-    if (throwOnEntry) insnPc = pc - 1;
 
     for (;;) {
         try {
@@ -264,7 +324,8 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                             SAVEPC();
                             throwError(ErrorKind::ReferenceError,
                                        "Cannot access '" +
-                                           localName(*module_, *frame->closure->fn, b, insnPc) +
+                                           localName(*module_, *frame->closure->fn, b,
+                                                     uint32_t(ip - code) - 1) +
                                            "' before initialization");
                         }
                         regs[A] = v;
@@ -318,7 +379,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         DISPATCH();
                     }
                     CASE(GetField) : {
-                        uint32_t aux = code[pc++];
+                        uint32_t aux = *ip++;
                         Value obj = regs[bytecode::insnB(i)];
                         auto* key = static_cast<const String*>(K[aux].asObject());
                         if (obj.isObject() && obj.asObject()->type == ObjType::Object) {
@@ -345,7 +406,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         DISPATCH();
                     }
                     CASE(SetField) : {
-                        uint32_t aux = code[pc++];
+                        uint32_t aux = *ip++;
                         Value obj = regs[A];
                         auto* key = static_cast<String*>(K[aux].asObject());
                         if (obj.isObject() && obj.asObject()->type == ObjType::Object) {
@@ -389,7 +450,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         SAVEPC();
                         Value key;
                         if (bytecode::insnOp(i) == Op::DelField)
-                            key = K[code[pc++]];
+                            key = K[*ip++];
                         else
                             key = regs[bytecode::insnC(i)];
                         SAVEPC();
@@ -457,8 +518,8 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                             // no rest parameter, the stack and the frame vector
                             // already big enough, depth under the limit.
                             if (!cfn.isAsync && !cfn.hasRest && callDepth_ < kMaxCallDepth &&
-                                size_t(nbase) + cfn.frameSize + 1 <= f->stack.size() &&
-                                f->frames.size() < f->frames.capacity()) {
+                                size_t(nbase) + cfn.frameSize + 4 <= f->stack.size() &&
+                                f->frames.hasRoom()) {
                                 Value* nregs = f->stack.data() + nbase;
                                 const Value* args = regs + argOff;
                                 uint32_t n = argc < cfn.numParams ? argc : cfn.numParams;
@@ -466,19 +527,33 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                                 // <= the caller's frameSize): no overlap.
                                 for (uint32_t k = 0; k < n; ++k)
                                     nregs[k] = args[k];
-                                for (uint32_t k = n; k < cfn.frameSize; ++k)
+                                // The other registers start undefined (missing
+                                // arguments; and the collector traces the
+                                // whole frame). Four at a time: the slots past
+                                // the frame are dead and there are at least 3
+                                // of them (the stack size test above).
+                                for (uint32_t k = n; k < cfn.frameSize; k += 4) {
                                     nregs[k] = Value::undefined();
-                                Frame& nf = f->frames.emplace_back();
+                                    nregs[k + 1] = Value::undefined();
+                                    nregs[k + 2] = Value::undefined();
+                                    nregs[k + 3] = Value::undefined();
+                                }
+                                Frame& nf = f->frames.pushUnchecked();
                                 nf.closure = c;
                                 nf.base = nbase;
                                 nf.pc = 0;
+                                nf.returnToHost = false;
                                 nf.thisValue = cfn.kind == bytecode::FunctionKind::Arrow
                                                    ? c->boundThis
                                                    : thisValue;
                                 nf.retSlot = frame->base + A;
-                                nf.returnToHost = false;
                                 ++callDepth_;
-                                LOAD();
+                                // LOAD() without re-reading what is at hand.
+                                frame = &nf;
+                                code = cfn.code.data();
+                                regs = nregs;
+                                K = constants_[c->fnIndex].data();
+                                ip = code;
                                 DISPATCH();
                             }
                             if (!cfn.isAsync) {
@@ -558,10 +633,11 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     }
                     CASE(Return) : CASE(ReturnUndef) : {
                         Value v = bytecode::insnOp(i) == Op::Return ? regs[A] : Value::undefined();
-                        Frame popped = *frame;
+                        // The popped slot stays intact (FrameStack keeps its
+                        // storage): read its fields after the pop.
                         f->frames.pop_back();
                         --callDepth_;
-                        if (popped.returnToHost) {
+                        if (frame->returnToHost) {
                             if (out) *out = v;
                             return;
                         }
@@ -571,7 +647,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                             SWITCH_BACK_OR_RETURN();
                             break;
                         }
-                        f->stack[popped.retSlot] = v;
+                        f->stack[frame->retSlot] = v;
                         LOAD();
                         DISPATCH();
                     }
@@ -608,68 +684,43 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     throwValue(regs[A]);
 
                     // ---- control flow
-                    CASE(Jump) : pc += uint32_t(bytecode::insnE(i));
+                    CASE(Jump) : ip += bytecode::insnE(i);
                     DISPATCH();
-                    CASE(JumpBack) : pc += uint32_t(bytecode::insnE(i));
-                    if (safepointHook) PROTECT(safepointHook(*this, f));
-                    // Hard-snapshot mode: stop here when nothing but this
-                    // fiber is on the C++ stack (entered from a Resume job:
-                    // nativeDepth_ == 0) so the host can snapshot. The Resume
-                    // job goes to the FRONT of the queue: the fiber continues
-                    // before anything else, exactly as without the stop.
-                    if (opts_.yieldAtBackEdges && f->promise && f == entry &&
-                        running_.size() == 1 && nativeDepth_ == 0) {
-                        bool hostFrame = false;
-                        for (auto& fr : f->frames)
-                            hostFrame = hostFrame || fr.returnToHost;
-                        if (!hostFrame) {
-                            SAVEPC();
-                            f->yielded = true;
-                            f->state = FiberState::Suspended;
-                            callDepth_ -= uint32_t(f->frames.size());
-                            jobs_.push_front(
-                                Job{Job::Kind::Resume, {}, Value::undefined(), false, f, nullptr});
-                            return;
-                        }
-                    }
+                    CASE(JumpBack) : ip += bytecode::insnE(i);
+                    BACK_EDGE();
+                    CASE(JumpIfTrue) : if (truthy(regs[A])) ip += bytecode::insnSD(i);
                     DISPATCH();
-                    CASE(JumpIfTrue)
-                        : if (truthy(regs[A])) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    CASE(JumpIfFalse) : if (!truthy(regs[A])) ip += bytecode::insnSD(i);
                     DISPATCH();
-                    CASE(JumpIfFalse)
-                        : if (!truthy(regs[A])) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    CASE(JumpIfNullish) : if (regs[A].isNullish()) ip += bytecode::insnSD(i);
                     DISPATCH();
-                    CASE(JumpIfNullish)
-                        : if (regs[A].isNullish()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    CASE(JumpIfNotNullish) : if (!regs[A].isNullish()) ip += bytecode::insnSD(i);
                     DISPATCH();
-                    CASE(JumpIfNotNullish)
-                        : if (!regs[A].isNullish()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    CASE(JumpIfUndef) : if (regs[A].isUndefined()) ip += bytecode::insnSD(i);
                     DISPATCH();
-                    CASE(JumpIfUndef)
-                        : if (regs[A].isUndefined()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
-                    DISPATCH();
-                    CASE(JumpIfNotUndef)
-                        : if (!regs[A].isUndefined()) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                    CASE(JumpIfNotUndef) : if (!regs[A].isUndefined()) ip += bytecode::insnSD(i);
                     DISPATCH();
 // One case per fused compare-jump: the number fast path is a single
 // comparison; anything else goes through opLess (a <= b is !(b < a) and a > b
 // is b < a, with the operands converted left to right: leftFirst).
 #define FLOW_CMP_JUMP(OPNAME, ISK, NUMEXPR, REL, NEGATE)                                           \
     CASE(OPNAME) : {                                                                               \
-        uint32_t aux = code[pc++];                                                                 \
+        uint32_t aux = *ip++;                                                                      \
         Value a = regs[A];                                                                         \
         Value b = ISK ? K[aux] : regs[aux];                                                        \
         bool r;                                                                                    \
         if (a.isNumber() && b.isNumber()) {                                                        \
             double x = a.asNumber(), y = b.asNumber();                                             \
-            r = NUMEXPR;                                                                           \
+            /* its own jump and dispatch: no join with the slow path */                            \
+            if ((NUMEXPR) != NEGATE) ip += bytecode::insnSD(i);                                    \
+            DISPATCH();                                                                            \
         } else {                                                                                   \
             constexpr bool swap = REL == 1 || REL == 2;                                            \
             int c;                                                                                 \
             PROTECT(c = swap ? opLess(*this, b, a, false) : opLess(*this, a, b, true));            \
             r = (REL == 0 || REL == 2) ? c == 1 : c == 0;                                          \
         }                                                                                          \
-        if (r != NEGATE) pc += uint32_t(int32_t(bytecode::insnSD(i)));                             \
+        if (r != NEGATE) ip += bytecode::insnSD(i);                                                \
         DISPATCH();                                                                                \
     }
                     FLOW_CMP_JUMP(JumpIfLt, false, x < y, 0, false)
@@ -684,14 +735,42 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     FLOW_CMP_JUMP(JumpIfNotLeK, true, x <= y, 1, true)
                     FLOW_CMP_JUMP(JumpIfNotGtK, true, x > y, 2, true)
                     FLOW_CMP_JUMP(JumpIfNotGeK, true, x >= y, 3, true)
+// The bottom-of-loop tests: like the compare-jumps, and a taken jump is a
+// back-edge (BACK_EDGE dispatches).
+#define FLOW_LOOP_IF(OPNAME, ISK, NUMEXPR, REL)                                                    \
+    CASE(OPNAME) : {                                                                               \
+        uint32_t aux = *ip++;                                                                      \
+        Value a = regs[A];                                                                         \
+        Value b = ISK ? K[aux] : regs[aux];                                                        \
+        bool r;                                                                                    \
+        if (a.isNumber() && b.isNumber()) {                                                        \
+            double x = a.asNumber(), y = b.asNumber();                                             \
+            r = NUMEXPR;                                                                           \
+        } else {                                                                                   \
+            constexpr bool swap = REL == 1 || REL == 2;                                            \
+            int c;                                                                                 \
+            PROTECT(c = swap ? opLess(*this, b, a, false) : opLess(*this, a, b, true));            \
+            r = (REL == 0 || REL == 2) ? c == 1 : c == 0;                                          \
+        }                                                                                          \
+        if (!r) DISPATCH();                                                                        \
+        ip += bytecode::insnSD(i);                                                                 \
+        BACK_EDGE();                                                                               \
+    }
+                    FLOW_LOOP_IF(LoopIfLt, false, x < y, 0)
+                    FLOW_LOOP_IF(LoopIfLe, false, x <= y, 1)
+                    FLOW_LOOP_IF(LoopIfLtK, true, x < y, 0)
+                    FLOW_LOOP_IF(LoopIfLeK, true, x <= y, 1)
+                    FLOW_LOOP_IF(LoopIfGtK, true, x > y, 2)
+                    FLOW_LOOP_IF(LoopIfGeK, true, x >= y, 3)
+#undef FLOW_LOOP_IF
 #undef FLOW_CMP_JUMP
                     CASE(JumpIfEq) : CASE(JumpIfNotEq) : CASE(JumpIfEqK) : CASE(JumpIfNotEqK) : {
                         Op op = bytecode::insnOp(i);
-                        uint32_t aux = code[pc++];
+                        uint32_t aux = *ip++;
                         bool isK = op == Op::JumpIfEqK || op == Op::JumpIfNotEqK;
                         bool eq = strictEquals(regs[A], isK ? K[aux] : regs[aux]);
                         bool want = op == Op::JumpIfEq || op == Op::JumpIfEqK;
-                        if (eq == want) pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                        if (eq == want) ip += bytecode::insnSD(i);
                         DISPATCH();
                     }
 
@@ -720,8 +799,9 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     }
 // MK makes the Value of a fast-path result (arith when the operation cannot
 // produce a non-canonical NaN from canonical inputs); the slow path's operands
-// come from conversions, so its result is always canonicalized.
-#define FLOW_NUM_BINOP_CASE(OPNAME, CV, EXPR, MK)                                                  \
+// come from conversions, so its result is always canonicalized (SLOWMK; `same`
+// when EXPR already makes a canonical Value).
+#define FLOW_NUM_BINOP_CASE(OPNAME, CV, EXPR, MK, SLOWMK)                                          \
     CASE(OPNAME) : {                                                                               \
         Value bv = regs[bytecode::insnB(i)];                                                       \
         Value cv = CV;                                                                             \
@@ -733,16 +813,16 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
             DISPATCH();                                                                            \
         }                                                                                          \
         PROTECT(x = toNumber(*this, bv); y = toNumber(*this, cv));                                 \
-        regs[A] = Value::number(EXPR);                                                             \
+        regs[A] = SLOWMK(EXPR);                                                                    \
         DISPATCH();                                                                                \
     }
-#define FLOW_NUM_BINOP(OPNAME, OPK, EXPR, MK)                                                      \
-    FLOW_NUM_BINOP_CASE(OPNAME, regs[bytecode::insnC(i)], EXPR, MK)                                \
-    FLOW_NUM_BINOP_CASE(OPK, K[bytecode::insnC(i)], EXPR, MK)
-                    FLOW_NUM_BINOP(Sub, SubK, x - y, arith)
-                    FLOW_NUM_BINOP(Mul, MulK, x * y, arith)
-                    FLOW_NUM_BINOP(Div, DivK, x / y, arith)
-                    FLOW_NUM_BINOP(Mod, ModK, jsMod(x, y), Value::number)
+#define FLOW_NUM_BINOP(OPNAME, OPK, EXPR, MK, SLOWMK)                                              \
+    FLOW_NUM_BINOP_CASE(OPNAME, regs[bytecode::insnC(i)], EXPR, MK, SLOWMK)                        \
+    FLOW_NUM_BINOP_CASE(OPK, K[bytecode::insnC(i)], EXPR, MK, SLOWMK)
+                    FLOW_NUM_BINOP(Sub, SubK, x - y, arith, Value::number)
+                    FLOW_NUM_BINOP(Mul, MulK, x * y, arith, Value::number)
+                    FLOW_NUM_BINOP(Div, DivK, x / y, arith, Value::number)
+                    FLOW_NUM_BINOP(Mod, ModK, jsMod(x, y), same, same)
 #undef FLOW_NUM_BINOP
 #undef FLOW_NUM_BINOP_CASE
                     CASE(Pow) : {
@@ -897,7 +977,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         DISPATCH();
                     }
                     CASE(IterNext) : {
-                        uint32_t aux = code[pc++];
+                        uint32_t aux = *ip++;
                         if (!isType(regs[aux], ObjType::Iterator)) {
                             SAVEPC();
                             throwError(ErrorKind::TypeError,
@@ -908,7 +988,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         if (iterNext(*this, static_cast<Iterator*>(regs[aux].asObject()), &v))
                             regs[A] = v;
                         else
-                            pc += uint32_t(int32_t(bytecode::insnSD(i)));
+                            ip += bytecode::insnSD(i);
                         DISPATCH();
                     }
                     CASE(IterRest) : {
@@ -940,7 +1020,9 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                 }
             }
         } catch (ThrowSignal&) {
-            // Unwind (rule 5).
+            // Unwind (rule 5). The thrower saved its pc (rule 2): one past
+            // its opcode or aux word, so pc - 1 is inside the instruction.
+            uint32_t insnPc = f->frames.back().pc - 1;
             for (;;) {
                 frame = &f->frames.back();
                 const bytecode::Function& fn = *frame->closure->fn;
@@ -981,6 +1063,8 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
 #undef CASE
 #undef DISPATCH
 #undef SWITCH_BACK_OR_RETURN
+#undef BACK_EDGE
+#undef A
 }
 
 #pragma GCC pop_options

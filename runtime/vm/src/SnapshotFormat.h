@@ -162,12 +162,40 @@ struct BootSig {
     }
 };
 
+// A value as a boot object holds it right after boot: a primitive (its
+// bits), a string (by content: strings are not boot objects) or another boot
+// object (by boot id).
+struct BootValue {
+    enum Kind : uint8_t { Bits, Str, Boot };
+    Kind kind = Bits;
+    uint64_t bits = 0; // Bits: the Value's bits; Boot: the boot id
+    std::string str;
+};
+
+// A boot object's state right after boot: what a snapshot compares to know
+// whether user code changed it (its prototype, own properties and, for an
+// array, elements). `dynamic`: it refers to something a fresh Vm cannot
+// rebuild, so it always counts as changed.
+struct BootState {
+    struct Prop {
+        std::string key;
+        bool enumerable = true;
+        BootValue value;
+    };
+    bool dynamic = false;
+    bool objectLike = false; // has an object part (not a Box, Fiber or Iterator)
+    BootValue proto;
+    std::vector<Prop> props;
+    bool isArray = false;
+    std::vector<BootValue> elems;
+};
+
 // The boot heap of a fresh Vm of this build, computed once per process: the
 // signatures in allocation order (strings excluded: they are written by
-// value) and each object's fingerprint (its state right after boot).
+// value) and each object's state right after boot.
 struct BootReference {
     std::vector<BootSig> sigs;
-    std::vector<std::string> fingerprints;
+    std::vector<BootState> states;
 };
 
 // Property/slot layout checks of run-time natives, by registered name.
@@ -184,10 +212,6 @@ public:
     // `heapSize`, when given, receives the number of objects in the heap.
     static std::vector<HeapObject*> bootObjects(Vm& vm, size_t* heapSize = nullptr);
     static const snap::BootReference& reference();
-    // The object's state in a build-independent form; false when it refers
-    // to a non-boot object (it then always counts as changed).
-    static bool fingerprint(HeapObject* o, const std::unordered_map<HeapObject*, uint32_t>& boot,
-                            std::string& out);
     static void startInit(Vm& vm, size_t k);
     static const std::vector<std::pair<std::string, NativeFn>>& runtimeNatives(const Vm& vm) {
         return vm.runtimeNatives_;

@@ -32,59 +32,66 @@ snap::BootSig sigOf(HeapObject* o) {
     return s;
 }
 
-void fpValue(Value v, const std::unordered_map<HeapObject*, uint32_t>& boot, std::string& out,
-             bool& ok) {
+// sigOf(o) == sig, without building a BootSig (this runs for every boot
+// object at every snapshot).
+bool matchesSig(HeapObject* o, const BootSig& sig) {
+    if (o->type != sig.type) return false;
+    if (o->type != ObjType::Native) return true;
+    auto* n = static_cast<NativeFunction*>(o);
+    return n->fn == sig.fn && std::string_view(n->name ? n->name->data : "") == sig.name;
+}
+
+bool hasObjectPart(ObjType t) {
+    return t != ObjType::String && t != ObjType::Box && t != ObjType::Fiber &&
+           t != ObjType::Iterator;
+}
+
+// Records `v` as a boot object of the reference Vm holds it; false when it
+// refers to a non-boot object.
+bool captureValue(Value v, const std::unordered_map<HeapObject*, uint32_t>& boot, BootValue& out) {
     if (!v.isObject()) {
-        uint64_t b = v.bits();
-        out.append(reinterpret_cast<const char*>(&b), 8);
-        return;
+        out.kind = BootValue::Bits;
+        out.bits = v.bits();
+        return true;
     }
     HeapObject* o = v.asObject();
     if (o->type == ObjType::String) {
-        auto* s = static_cast<String*>(o);
-        out += 'S';
-        out += std::to_string(s->data.size());
-        out += ':';
-        out += s->data;
-        return;
+        out.kind = BootValue::Str;
+        out.str = static_cast<String*>(o)->data;
+        return true;
     }
     auto it = boot.find(o);
-    if (it == boot.end()) {
-        ok = false;
-        return;
+    if (it == boot.end()) return false;
+    out.kind = BootValue::Boot;
+    out.bits = it->second;
+    return true;
+}
+
+BootState captureState(HeapObject* o, const std::unordered_map<HeapObject*, uint32_t>& boot) {
+    BootState st;
+    st.objectLike = hasObjectPart(o->type);
+    if (!st.objectLike) return st; // no state a snapshot writes for a boot object of these kinds
+    auto* obj = static_cast<Object*>(o);
+    bool ok = captureValue(obj->proto ? Value::object(obj->proto) : Value::null(), boot, st.proto);
+    for (auto& p : obj->props) {
+        BootState::Prop bp;
+        bp.key = p.key->data;
+        bp.enumerable = p.enumerable;
+        ok = captureValue(p.value, boot, bp.value) && ok;
+        st.props.push_back(std::move(bp));
     }
-    out += 'B';
-    out += std::to_string(it->second);
-    out += ';';
+    if (o->type == ObjType::Array) {
+        st.isArray = true;
+        for (Value v : static_cast<Array*>(o)->elems) {
+            st.elems.emplace_back();
+            ok = captureValue(v, boot, st.elems.back()) && ok;
+        }
+    }
+    st.dynamic = !ok;
+    return st;
 }
 
 } // namespace
-
-bool SnapshotWriter::fingerprint(HeapObject* o,
-                                 const std::unordered_map<HeapObject*, uint32_t>& boot,
-                                 std::string& out) {
-    bool ok = true;
-    out.clear();
-    out += char(o->type);
-    if (o->type == ObjType::String || o->type == ObjType::Box || o->type == ObjType::Fiber ||
-        o->type == ObjType::Iterator)
-        return true; // no mutable state a snapshot writes for a boot object of these kinds
-    auto* obj = static_cast<Object*>(o);
-    fpValue(obj->proto ? Value::object(obj->proto) : Value::null(), boot, out, ok);
-    out += std::to_string(obj->props.size());
-    for (auto& p : obj->props) {
-        fpValue(Value::object(p.key), boot, out, ok);
-        out += p.enumerable ? 'e' : 'h';
-        fpValue(p.value, boot, out, ok);
-    }
-    if (o->type == ObjType::Array) {
-        auto* a = static_cast<Array*>(o);
-        out += 'A' + std::to_string(a->elems.size());
-        for (Value v : a->elems)
-            fpValue(v, boot, out, ok);
-    }
-    return ok;
-}
 
 const BootReference& SnapshotWriter::reference() {
     static BootReference ref;
@@ -103,9 +110,9 @@ const BootReference& SnapshotWriter::reference() {
             ref.sigs.push_back(sigOf(all[i]));
             ids.emplace(all[i], i);
         }
-        ref.fingerprints.resize(all.size());
+        ref.states.reserve(all.size());
         for (uint32_t i = 0; i < all.size(); ++i)
-            if (!fingerprint(all[i], ids, ref.fingerprints[i])) ref.fingerprints[i] = "<dynamic>";
+            ref.states.push_back(captureState(all[i], ids));
     });
     return ref;
 }
@@ -124,8 +131,7 @@ std::vector<HeapObject*> SnapshotWriter::bootObjects(Vm& vm, size_t* heapSize) {
     size_t j = 0;
     for (size_t i = 0; i < ref.sigs.size() && j < all.size(); ++i) {
         HeapObject* o = all[j];
-        if (o->type != ref.sigs[i].type) continue;
-        if (o->type == ObjType::Native && !(sigOf(o) == ref.sigs[i])) continue;
+        if (!matchesSig(o, ref.sigs[i])) continue;
         out[i] = o;
         ++j;
     }
@@ -150,19 +156,26 @@ namespace {
 struct Writer {
     Vm& vm;
     Out out;
-    std::unordered_map<HeapObject*, uint32_t> bootIds; // surviving boot objects
+    const BootReference& boot;
     // Every object met: its id. Boot objects are entered up front with
     // kUnseen set until the traversal reaches them.
     PtrMap ids;
-    std::vector<HeapObject*> queue; // discovery order (boot and dynamic)
+    std::vector<HeapObject*> queue;   // discovery order (boot and dynamic)
+    std::vector<HeapObject*> changed; // boot objects user code changed
     uint32_t bootCount = 0;
+    // Set while the children of an unchanged boot object are visited: its
+    // strings (property names, function names) are not written, since the
+    // object is not, and a fresh Vm has them. This keeps the builtins' few
+    // hundred names out of every snapshot.
+    bool skipStrings = false;
     static constexpr uint32_t kPending = UINT32_MAX;
     static constexpr uint32_t kUnseen = 1u << 30;
 
-    Writer(Vm& v, size_t heapSize) : vm(v), ids(heapSize) {}
+    Writer(Vm& v, size_t heapSize) : vm(v), boot(SnapshotWriter::reference()), ids(heapSize) {}
 
     void visit(HeapObject* o) {
         if (!o) return;
+        if (skipStrings && o->type == ObjType::String) return;
         auto [slot, fresh] = ids.insert(o, kPending);
         if (!fresh) {
             if (*slot == kPending || !(*slot & kUnseen)) return;
@@ -174,6 +187,35 @@ struct Writer {
         if (v.isObject()) visit(v.asObject());
     }
     void children(HeapObject* o);
+    void visitFields(HeapObject* o);
+    // Does `v` equal what a boot object held right after boot?
+    bool same(Value v, const BootValue& b) {
+        if (!v.isObject()) return b.kind == BootValue::Bits && b.bits == v.bits();
+        HeapObject* o = v.asObject();
+        if (o->type == ObjType::String)
+            return b.kind == BootValue::Str && static_cast<String*>(o)->data == b.str;
+        if (b.kind != BootValue::Boot) return false;
+        uint32_t* slot = ids.find(o);
+        return slot && *slot != kPending && (*slot & ~kUnseen) == b.bits;
+    }
+    bool unchangedBoot(Object* o, const BootState& st) {
+        if (st.dynamic || !st.objectLike) return false;
+        if (!same(o->proto ? Value::object(o->proto) : Value::null(), st.proto)) return false;
+        if (o->props.size() != st.props.size()) return false;
+        for (size_t i = 0; i < st.props.size(); ++i) {
+            const Property& p = o->props[i];
+            const BootState::Prop& bp = st.props[i];
+            if (p.enumerable != bp.enumerable || p.key->data != bp.key || !same(p.value, bp.value))
+                return false;
+        }
+        if (o->type == ObjType::Array) {
+            const auto& elems = static_cast<Array*>(o)->elems;
+            if (elems.size() != st.elems.size()) return false;
+            for (size_t i = 0; i < elems.size(); ++i)
+                if (!same(elems[i], st.elems[i])) return false;
+        }
+        return true;
+    }
 
     uint32_t idOf(HeapObject* o) { return *ids.find(o); }
     void ref(HeapObject* o) { out.varint(o ? uint64_t(idOf(o)) + 1 : 0); }
@@ -229,6 +271,22 @@ size_t liveTop(const Fiber* f) {
 }
 
 void Writer::children(HeapObject* o) {
+    uint32_t id = idOf(o);
+    if (id != kPending && hasObjectPart(o->type)) {
+        // A boot object: written (section 5) only when user code changed it.
+        if (!unchangedBoot(static_cast<Object*>(o), boot.states[id])) {
+            changed.push_back(o);
+        } else {
+            skipStrings = true;
+            visitFields(o);
+            skipStrings = false;
+            return;
+        }
+    }
+    visitFields(o);
+}
+
+void Writer::visitFields(HeapObject* o) {
     switch (o->type) {
     case ObjType::String:
         return;
@@ -412,14 +470,12 @@ std::vector<uint8_t> SnapshotWriter::take(Vm& vm, size_t maxBytes) {
     std::vector<HeapObject*> boot = bootObjects(vm, &heapSize);
     Writer w(vm, heapSize);
     w.out.limit = maxBytes;
-    w.out.b.reserve(std::min(maxBytes, heapSize * 24 + 4096));
+    // Boot objects are rarely written, so the heap's size says little about
+    // the blob's: start small and let the buffer grow.
+    w.out.b.reserve(std::min<size_t>(maxBytes, 4096));
     w.bootCount = uint32_t(boot.size());
-    w.bootIds.reserve(boot.size());
-    for (uint32_t i = 0; i < boot.size(); ++i) {
-        if (!boot[i]) continue;
-        w.bootIds.emplace(boot[i], i);
-        w.ids.insert(boot[i], i | Writer::kUnseen);
-    }
+    for (uint32_t i = 0; i < boot.size(); ++i)
+        if (boot[i]) w.ids.insert(boot[i], i | Writer::kUnseen);
 
     // Roots, in a fixed order (the numbering is deterministic).
     for (Value v : vm.modVars_)
@@ -451,10 +507,10 @@ std::vector<uint8_t> SnapshotWriter::take(Vm& vm, size_t maxBytes) {
 
     // Final ids: boot objects keep theirs; strings next (the reader creates
     // them first, so every other record can refer to them), then the rest.
-    std::vector<HeapObject*> bootTouched, strings, others;
+    std::vector<HeapObject*> strings, others;
     for (HeapObject* o : w.queue) {
         if (*w.ids.find(o) != Writer::kPending) {
-            bootTouched.push_back(o);
+            continue; // a boot object: keeps its boot id
         } else if (o->type == ObjType::String) {
             strings.push_back(o);
         } else {
@@ -487,15 +543,8 @@ std::vector<uint8_t> SnapshotWriter::take(Vm& vm, size_t maxBytes) {
     for (HeapObject* o : others)
         w.body(o);
 
-    // Boot objects whose state differs from a fresh Vm's.
-    const BootReference& ref = reference();
-    std::vector<HeapObject*> changed;
-    std::string fp;
-    for (HeapObject* o : bootTouched) {
-        uint32_t id = w.idOf(o);
-        if (o->type == ObjType::Fiber || o->type == ObjType::String) continue;
-        if (!fingerprint(o, w.bootIds, fp) || fp != ref.fingerprints[id]) changed.push_back(o);
-    }
+    // Boot objects whose state differs from a fresh Vm's (found by children()).
+    std::vector<HeapObject*>& changed = w.changed;
     std::sort(changed.begin(), changed.end(),
               [&](HeapObject* a, HeapObject* b) { return w.idOf(a) < w.idOf(b); });
     out.varint(changed.size());

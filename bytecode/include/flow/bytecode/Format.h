@@ -8,6 +8,9 @@
 //   v1: first format. Header, string table, functions (constants, code,
 //       handlers, line table, upvalue descriptors), module variables, tasks,
 //       workflows, triggers, tests, init order, embedded sources.
+//   v2: builtin `emitted` (test blocks).
+//   v3: the LoopIf* opcodes (loop tests at the bottom). v1/v2 modules load
+//       and run unchanged: their opcodes kept their numbers.
 #include <cstdint>
 
 namespace flow::bytecode {
@@ -16,8 +19,8 @@ namespace flow::bytecode {
 inline constexpr uint8_t kMagic[8] = {'F', 'L', 'O', 'W', 'B', 'C', 0x00, 0x1A};
 
 inline constexpr uint32_t kFormatVersionMin = 1;
-inline constexpr uint32_t kFormatVersionMax = 2;
-inline constexpr uint32_t kFormatVersion = 2; // what the Writer emits (v2: builtin `emitted`)
+inline constexpr uint32_t kFormatVersionMax = 3;
+inline constexpr uint32_t kFormatVersion = 3; // what the Writer emits
 
 // The header: magic[8], u32 version, u32 flags (0), u8 hash[32] (SHA-256 of
 // every byte after the header), u64 payloadSize. 56 bytes.

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "flow/bytecode/Format.h"
 #include "flow/bytecode/Opcode.h"
 
 namespace flow::bytecode {
@@ -138,6 +139,10 @@ struct ModVar {
 
 struct Module {
     std::array<uint8_t, 32> hash{}; // SHA-256 of the payload; set by Writer/Reader
+    // The format version the file declared (Reader); what a module built in
+    // memory is. The verifier rejects opcodes newer than it; the Writer
+    // always writes kFormatVersion.
+    uint32_t formatVersion = kFormatVersion;
     std::vector<std::string> strings;
     std::vector<SourceFile> sources;
     std::vector<Function> functions;

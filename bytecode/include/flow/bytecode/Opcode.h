@@ -46,6 +46,9 @@ struct OpInfo {
 
 const OpInfo& opInfo(Op op);
 inline bool isValidOp(uint8_t raw) { return raw < kOpCount; }
+// The format version that introduced `op` (Format.h's history): a file
+// declaring an older version cannot contain it.
+inline uint32_t opSinceVersion(Op op) { return unsigned(op) >= unsigned(Op::LoopIfLt) ? 3 : 1; }
 
 // ---- encoding
 using Insn = uint32_t;

@@ -78,6 +78,11 @@ public:
     // that the file is a Flow database no newer than this build, and applies
     // pending migrations, each in its own transaction.
     static std::unique_ptr<Store> open(const StoreOptions& options);
+    // Process-wide SQLite settings (no memory statistics). SQLite accepts
+    // them only before its first use in the process: open() applies them, so
+    // only a program that uses SQLite directly before its first open() (a
+    // benchmark's reference) needs to call this first. Idempotent.
+    static void configureSqlite();
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;

@@ -17,6 +17,7 @@
 // first indexed access, and keeps it. Output (console, JSON) converts lone
 // surrogates to U+FFFD.
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -210,6 +211,39 @@ struct Frame {
     bool returnToHost = false;
 };
 
+// The frames of a fiber. A std::vector whose push the interpreter could not
+// inline (its reallocation path came along, a call per Flow call); this one
+// keeps its storage when frames pop, so a call checks hasRoom() and writes
+// the next slot. Frames at and above size() are dead and never read.
+class FrameStack {
+public:
+    bool empty() const { return size_ == 0; }
+    size_t size() const { return size_; }
+    Frame& back() { return slots_[size_ - 1]; }
+    const Frame& back() const { return slots_[size_ - 1]; }
+    Frame& operator[](size_t i) { return slots_[i]; }
+    bool hasRoom() const { return size_ < slots_.size(); }
+    // The next slot, holding whatever it held: the caller sets every field.
+    // Only when hasRoom().
+    Frame& pushUnchecked() { return slots_[size_++]; }
+    void push_back(const Frame& fr) {
+        if (!hasRoom()) slots_.resize(slots_.empty() ? 8 : slots_.size() * 2);
+        slots_[size_++] = fr;
+    }
+    void pop_back() { --size_; }
+    void clear() { size_ = 0; }
+    Frame* begin() { return slots_.data(); }
+    Frame* end() { return slots_.data() + size_; }
+    const Frame* begin() const { return slots_.data(); }
+    const Frame* end() const { return slots_.data() + size_; }
+    std::reverse_iterator<const Frame*> rbegin() const { return std::reverse_iterator(end()); }
+    std::reverse_iterator<const Frame*> rend() const { return std::reverse_iterator(begin()); }
+
+private:
+    std::vector<Frame> slots_;
+    size_t size_ = 0;
+};
+
 enum class FiberState : uint8_t { Ready, Running, Suspended, Done };
 
 // An async function's execution: its own register stack and frames.
@@ -217,7 +251,7 @@ struct Fiber final : HeapObject {
     Fiber() : HeapObject(ObjType::Fiber) {}
     void trace(Tracer& t) override;
     std::vector<Value> stack;
-    std::vector<Frame> frames;
+    FrameStack frames;
     FiberState state = FiberState::Ready;
     Promise* promise = nullptr; // resolved with the async function's result
     Fiber* resumer = nullptr;   // the fiber to switch back to at the first await/completion
