@@ -138,6 +138,13 @@ std::vector<TimerRow> Store::timers(std::string_view runId) {
 
 // ---- task attempts
 
+// The 11 columns of FLOW_ATTEMPT_COLUMNS as ?1..?11.
+static void bindAttempt(Query& q, const AttemptRow& a) {
+    q.bind(1, a.runId).bind(2, a.step).bind(3, a.attempt).bind(4, a.task);
+    q.bind(5, name(a.status)).bind(6, a.startedAt).bind(7, a.finishedAt).bind(8, a.result);
+    q.bind(9, a.errorName).bind(10, a.errorMessage).bind(11, a.stderrText);
+}
+
 void Store::putAttempt(const AttemptRow& a) {
     if (impl_->txnOpen) {
         // Update, else insert: inside a transaction (the write lock is held)
@@ -151,18 +158,16 @@ void Store::putAttempt(const AttemptRow& a) {
                     "finished_at = ?7, result = ?8, error_name = ?9, error_message = ?10, "
                     "stderr = ?11 WHERE run_id = ?1 AND step = ?2 AND attempt = ?3",
                     "putAttempt", a.runId);
-            u.bind(1, a.runId).bind(2, a.step).bind(3, a.attempt).bind(4, a.task);
-            u.bind(5, name(a.status)).bind(6, a.startedAt).bind(7, a.finishedAt).bind(8, a.result);
-            u.bind(9, a.errorName).bind(10, a.errorMessage).bind(11, a.stderrText).finish();
+            bindAttempt(u, a);
+            u.finish();
             if (u.changes() > 0) return;
         }
         Query q(*impl_,
                 "INSERT INTO task_attempts(" FLOW_ATTEMPT_COLUMNS ") VALUES "
                 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 "putAttempt", a.runId);
-        q.bind(1, a.runId).bind(2, a.step).bind(3, a.attempt).bind(4, a.task);
-        q.bind(5, name(a.status)).bind(6, a.startedAt).bind(7, a.finishedAt).bind(8, a.result);
-        q.bind(9, a.errorName).bind(10, a.errorMessage).bind(11, a.stderrText).finish();
+        bindAttempt(q, a);
+        q.finish();
         return;
     }
     Query q(*impl_,
@@ -174,9 +179,8 @@ void Store::putAttempt(const AttemptRow& a) {
             "error_name = excluded.error_name, error_message = excluded.error_message, "
             "stderr = excluded.stderr",
             "putAttempt", a.runId);
-    q.bind(1, a.runId).bind(2, a.step).bind(3, a.attempt).bind(4, a.task);
-    q.bind(5, name(a.status)).bind(6, a.startedAt).bind(7, a.finishedAt).bind(8, a.result);
-    q.bind(9, a.errorName).bind(10, a.errorMessage).bind(11, a.stderrText).finish();
+    bindAttempt(q, a);
+    q.finish();
 }
 
 std::vector<AttemptRow> Store::attempts(std::string_view runId) {

@@ -700,26 +700,33 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     DISPATCH();
                     CASE(JumpIfNotUndef) : if (!regs[A].isUndefined()) ip += bytecode::insnSD(i);
                     DISPATCH();
+// The operands of a fused compare (a = r[A], b = r[AUX] or k[AUX]), and the
+// relation REL (0 <, 1 <=, 2 >, 3 >=) of non-numbers through opLess (a <= b
+// is !(b < a) and a > b is b < a, with the operands converted left to right:
+// leftFirst). Shared by the compare-jumps and the LoopIf* back-edges.
+#define FLOW_CMP_OPERANDS(ISK)                                                                     \
+    uint32_t aux = *ip++;                                                                          \
+    Value a = regs[A];                                                                             \
+    Value b = ISK ? K[aux] : regs[aux]
+#define FLOW_CMP_SLOW(REL, OUT)                                                                    \
+    do {                                                                                           \
+        constexpr bool swap = REL == 1 || REL == 2;                                                \
+        int c;                                                                                     \
+        PROTECT(c = swap ? opLess(*this, b, a, false) : opLess(*this, a, b, true));                \
+        OUT = (REL == 0 || REL == 2) ? c == 1 : c == 0;                                            \
+    } while (0)
 // One case per fused compare-jump: the number fast path is a single
-// comparison; anything else goes through opLess (a <= b is !(b < a) and a > b
-// is b < a, with the operands converted left to right: leftFirst).
+// comparison with its own jump and dispatch (no join with the slow path).
 #define FLOW_CMP_JUMP(OPNAME, ISK, NUMEXPR, REL, NEGATE)                                           \
     CASE(OPNAME) : {                                                                               \
-        uint32_t aux = *ip++;                                                                      \
-        Value a = regs[A];                                                                         \
-        Value b = ISK ? K[aux] : regs[aux];                                                        \
-        bool r;                                                                                    \
+        FLOW_CMP_OPERANDS(ISK);                                                                    \
         if (a.isNumber() && b.isNumber()) {                                                        \
             double x = a.asNumber(), y = b.asNumber();                                             \
-            /* its own jump and dispatch: no join with the slow path */                            \
             if ((NUMEXPR) != NEGATE) ip += bytecode::insnSD(i);                                    \
             DISPATCH();                                                                            \
-        } else {                                                                                   \
-            constexpr bool swap = REL == 1 || REL == 2;                                            \
-            int c;                                                                                 \
-            PROTECT(c = swap ? opLess(*this, b, a, false) : opLess(*this, a, b, true));            \
-            r = (REL == 0 || REL == 2) ? c == 1 : c == 0;                                          \
         }                                                                                          \
+        bool r;                                                                                    \
+        FLOW_CMP_SLOW(REL, r);                                                                     \
         if (r != NEGATE) ip += bytecode::insnSD(i);                                                \
         DISPATCH();                                                                                \
     }
@@ -739,18 +746,13 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
 // back-edge (BACK_EDGE dispatches).
 #define FLOW_LOOP_IF(OPNAME, ISK, NUMEXPR, REL)                                                    \
     CASE(OPNAME) : {                                                                               \
-        uint32_t aux = *ip++;                                                                      \
-        Value a = regs[A];                                                                         \
-        Value b = ISK ? K[aux] : regs[aux];                                                        \
+        FLOW_CMP_OPERANDS(ISK);                                                                    \
         bool r;                                                                                    \
         if (a.isNumber() && b.isNumber()) {                                                        \
             double x = a.asNumber(), y = b.asNumber();                                             \
             r = NUMEXPR;                                                                           \
         } else {                                                                                   \
-            constexpr bool swap = REL == 1 || REL == 2;                                            \
-            int c;                                                                                 \
-            PROTECT(c = swap ? opLess(*this, b, a, false) : opLess(*this, a, b, true));            \
-            r = (REL == 0 || REL == 2) ? c == 1 : c == 0;                                          \
+            FLOW_CMP_SLOW(REL, r);                                                                 \
         }                                                                                          \
         if (!r) DISPATCH();                                                                        \
         ip += bytecode::insnSD(i);                                                                 \
@@ -764,6 +766,8 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     FLOW_LOOP_IF(LoopIfGeK, true, x >= y, 3)
 #undef FLOW_LOOP_IF
 #undef FLOW_CMP_JUMP
+#undef FLOW_CMP_SLOW
+#undef FLOW_CMP_OPERANDS
                     CASE(JumpIfEq) : CASE(JumpIfNotEq) : CASE(JumpIfEqK) : CASE(JumpIfNotEqK) : {
                         Op op = bytecode::insnOp(i);
                         uint32_t aux = *ip++;
