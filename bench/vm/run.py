@@ -2,7 +2,8 @@
 """VM benchmarks (issue 3 item 8): each program in bench/vm/programs runs under
 flowrun, `node --jitless` and `lua5.4` (when a .lua twin exists) in the same
 session; prints a JSON document and a table of wall times and ratios.
-Timing is best-of-N wall clock per program (N=3 by default).
+Timing is best-of-N wall clock per program (N=3 by default), the commands of
+a program run in interleaved rounds.
 
 --instructions also counts the instructions each flowrun and lua5.4 run
 executes (valgrind --tool=callgrind; slow: ~1 minute for all): a ratio that,
@@ -21,16 +22,23 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def best(cmd, repeat):
-    times, out = [], None
+def best_of(cmds, repeat):
+    """Best wall time and last output of each command, run in interleaved
+    rounds (a, b, c, a, b, c, ...) so that a slow phase of a shared machine
+    hits every command alike instead of one command's whole series."""
+    times = {k: [] for k in cmds}
+    outs = {}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        r = subprocess.run(cmd, capture_output=True, timeout=600)
-        times.append(time.perf_counter() - t0)
-        if r.returncode != 0:
-            return None, r.stderr.decode()[-300:]
-        out = r.stdout.decode().strip()
-    return min(times), out
+        for k, cmd in cmds.items():
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, capture_output=True, timeout=600)
+            times[k].append(time.perf_counter() - t0)
+            if r.returncode != 0:
+                outs[k] = None
+                times[k] = [None]
+                continue
+            outs[k] = r.stdout.decode().strip()
+    return {k: (None if None in t else min(t)) for k, t in times.items()}, outs
 
 
 def instructions(cmd):
@@ -61,12 +69,15 @@ def main():
             continue
         base = os.path.join(HERE, "programs", name)
         row = {"name": name}
-        row["flow"], fout = best([flowrun, "run", base + ".flow"], repeat)
+        cmds = {"flow": [flowrun, "run", base + ".flow"]}
         if node and os.path.exists(base + ".js"):
-            row["node_jitless"], nout = best([node, "--jitless", base + ".js"], repeat)
-            row["same_output_as_node"] = fout == nout
+            cmds["node_jitless"] = [node, "--jitless", base + ".js"]
         if lua and os.path.exists(base + ".lua"):
-            row["lua"], _ = best([lua, base + ".lua"], repeat)
+            cmds["lua"] = [lua, base + ".lua"]
+        t, outs = best_of(cmds, repeat)
+        row.update(t)
+        if "node_jitless" in cmds:
+            row["same_output_as_node"] = outs.get("flow") == outs.get("node_jitless")
         for k in ("node_jitless", "lua"):
             if row.get(k) and row.get("flow"):
                 row["flow_over_" + k] = round(row["flow"] / row[k], 3)
