@@ -419,7 +419,10 @@ public:
         // it returns 0 and ANTLR decides.
         if (getPredictionMode() == antlr4::atn::PredictionMode::SLL && decision < fast_.size() &&
             fast_[decision] != Fast::None) {
-            if (size_t alt = predictFast(input, fast_[decision], decision)) return alt;
+            if (size_t alt = predictFast(input, fast_[decision], decision)) {
+                if (selfCheck()) checkAgainstAntlr(input, decision, outer, alt);
+                return alt;
+            }
         }
         if (decision == arrowBody_) return input->LA(1) == FlowParser::OpenBrace ? 1 : 2;
         if (decision == binaryLoop_) return isBinaryOperator(input->LA(1)) ? 1 : 2;
@@ -459,6 +462,28 @@ protected:
     }
 
 private:
+    // FLOW_PARSE_SELFCHECK set (tests only, tests/compiler/check_predictor.py):
+    // every hand prediction of the SLL pass is also asked of ANTLR, and a
+    // disagreement aborts. The predictions know the grammar's alternative
+    // numbers; a grammar edit that moves them must fail a test, not parse
+    // valid programs differently.
+    static bool selfCheck() {
+        static const bool on = std::getenv("FLOW_PARSE_SELFCHECK") != nullptr;
+        return on;
+    }
+    void checkAgainstAntlr(antlr4::TokenStream* input, size_t decision,
+                           antlr4::ParserRuleContext* outer, size_t alt) {
+        size_t want = ParserATNSimulator::adaptivePredict(input, decision, outer);
+        if (want == alt) return;
+        std::fprintf(stderr,
+                     "flowc: internal: hand prediction %zu, ANTLR %zu, decision %zu (rule %s) "
+                     "at line %zu\n",
+                     alt, want, decision,
+                     parser_->getRuleNames()[atn.decisionToState[decision]->ruleIndex].c_str(),
+                     input->LT(1)->getLine());
+        std::abort();
+    }
+
     // Decisions predicted from one or two tokens in the SLL pass (see
     // classifyFast). Each was ~300 ns in ANTLR's adaptivePredict even when its
     // DFA had the answer cached; they run once or more per operand.
