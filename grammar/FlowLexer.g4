@@ -71,7 +71,7 @@ channels { COMMENTS_AND_NEWLINES }
   size_t getLine() const override { return simulator()->getLine(); }
   size_t getCharPositionInLine() override { return simulator()->getCharPositionInLine(); }
 
-  // For the simulator with a per-thread DFA edge cache (compiler/src/parse/ParseDriver.cpp).
+  // For the simulator with a per-thread DFA edge cache (compiler/src/parse/Lexing.cpp).
   static std::vector<antlr4::dfa::DFA>& decisionDFA() { return _decisionToDFA; }
   static antlr4::atn::PredictionContextCache& contextCache() { return _sharedContextCache; }
   void setSimulator(antlr4::atn::LexerATNSimulator* sim) {

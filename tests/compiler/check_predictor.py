@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The parser's hand predictions (ParseDriver.cpp, StatementPredictor) agree
+"""The parser's hand predictions (ParsePredictor.cpp) and hand lexer (Lexing.cpp) agree
 with ANTLR's on every valid program of the repository: flowc --check runs with
 FLOW_PARSE_SELFCHECK set, which asks ANTLR too and aborts on a disagreement.
 Programs that do not compile (diagnostic tests) are skipped: on invalid input

@@ -20,7 +20,7 @@ void OffsetMap::addMultiByte(uint32_t cpIndex, uint32_t extraBytes) {
     marks_.emplace_back(cpIndex + 1, total);
 }
 
-uint32_t OffsetMap::byteOffset(size_t cp) const {
+uint32_t OffsetMap::searchOffset(size_t cp) const {
     // Extra bytes of all multi-byte code points before `cp`.
     auto it = std::upper_bound(marks_.begin(), marks_.end(), uint32_t(cp),
                                [](uint32_t v, const auto& m) { return v < m.first; });
@@ -31,15 +31,16 @@ uint32_t OffsetMap::byteOffset(size_t cp) const {
 SourceRange AstBuilder::range(antlr4::Token* first, antlr4::Token* last) const {
     SourceRange r{file_, 0, 0};
     if (!first) return r;
-    r.begin = map_.byteOffset(first->getStartIndex());
-    if (!last || last->getType() == antlr4::Token::EOF ||
-        last->getStopIndex() + 1 < first->getStartIndex()) {
+    size_t start = first->getStartIndex();
+    r.begin = map_.byteOffset(start);
+    size_t lastStop = last ? last->getStopIndex() : 0;
+    if (!last || lastStop + 1 < start || last->getType() == antlr4::Token::EOF) {
         r.end = r.begin;
         if (first->getType() != antlr4::Token::EOF)
             r.end = map_.byteOffset(first->getStopIndex() + 1);
         return r;
     }
-    r.end = map_.byteOffset(last->getStopIndex() + 1);
+    r.end = map_.byteOffset(lastStop + 1);
     return r;
 }
 

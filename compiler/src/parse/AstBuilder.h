@@ -99,9 +99,13 @@ class OffsetMap {
 public:
     // Called for each code point that takes more than one byte, in order.
     void addMultiByte(uint32_t cpIndex, uint32_t extraBytes);
-    uint32_t byteOffset(size_t cpIndex) const;
+    uint32_t byteOffset(size_t cpIndex) const {
+        // ASCII-only files (the usual case) need no search.
+        return marks_.empty() ? uint32_t(cpIndex) : searchOffset(cpIndex);
+    }
 
 private:
+    uint32_t searchOffset(size_t cpIndex) const;
     // (index of the code point after a multi-byte one, total extra bytes so far)
     std::vector<std::pair<uint32_t, uint32_t>> marks_;
 };
@@ -168,10 +172,17 @@ public:
 
 private:
     ast::ExprPtr conditional(P::ConditionalExpressionContext* ctx);
-    ast::ExprPtr binary(P::BinaryExpressionContext* ctx);
+    // children[0, end) of a conditionalExpression: unaryExpression (binaryOperator
+    // unaryExpression)*
+    ast::ExprPtr binary(const std::vector<antlr4::tree::ParseTree*>& children, size_t end);
     ast::ExprPtr unary(P::UnaryExpressionContext* ctx);
-    ast::ExprPtr postfix(P::PostfixExpressionContext* ctx);
+    // The operand of a unaryExpression, from its child `first` on: the
+    // operand, its member suffixes and a postfix ++/--.
+    ast::ExprPtr postfix(P::UnaryExpressionContext* ctx, size_t first);
     ast::ExprPtr leftHandSide(P::LeftHandSideExpressionContext* ctx);
+    // children[begin, end): (newExpression | primaryExpression) memberSuffix*
+    ast::ExprPtr leftHandSide(const std::vector<antlr4::tree::ParseTree*>& children, size_t begin,
+                              size_t end);
     ast::ExprPtr newExpression(P::NewExpressionContext* ctx);
     ast::ExprPtr primary(P::PrimaryExpressionContext* ctx);
     ast::ExprPtr arrow(P::PrimaryExpressionContext* ctx);

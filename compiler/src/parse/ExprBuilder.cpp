@@ -185,26 +185,37 @@ ExprPtr AstBuilder::assignment(P::AssignmentExpressionContext* ctx) {
 }
 
 ExprPtr AstBuilder::conditional(P::ConditionalExpressionContext* ctx) {
-    ExprPtr test = binary(static_cast<P::BinaryExpressionContext*>(ctx->children[0]));
-    if (ctx->children.size() == 1) return test; // no '?'
+    // children: unaryExpression (binaryOperator unaryExpression)* ('?' a ':' b)?
+    // The operator chain has an odd number of children, all rule contexts.
+    auto& kids = ctx->children;
+    size_t n = kids.size();
+    bool isConditional = n >= 5 && tokenOf(kids[n - 4]) == P::QuestionMark;
+    ExprPtr test = binary(kids, isConditional ? n - 4 : n);
+    if (!isConditional) return test;
 
     DepthGuard g(*this);
     SourceRange r = range(ctx);
     if (tooDeep(r)) return errorExpr(r);
     auto c = node<Conditional>(r);
     c->test = std::move(test);
-    c->consequent = assignment(SUB(ctx, AssignmentExpression, 0));
-    c->alternate = assignment(SUB(ctx, AssignmentExpression, 1));
+    c->consequent = assignment(static_cast<P::AssignmentExpressionContext*>(kids[n - 3]));
+    c->alternate = assignment(static_cast<P::AssignmentExpressionContext*>(kids[n - 1]));
     return c;
 }
 
-ExprPtr AstBuilder::binary(P::BinaryExpressionContext* ctx) {
-    if (ctx->children.size() == 1)
-        return unary(static_cast<P::UnaryExpressionContext*>(ctx->children[0]));
-    auto operands = SUBS(ctx, UnaryExpression);
-    auto ops = SUBS(ctx, BinaryOperator);
-    if (ops.empty()) return unary(operands[0]);
-    SourceRange whole = range(ctx);
+ExprPtr AstBuilder::binary(const std::vector<antlr4::tree::ParseTree*>& kids, size_t end) {
+    if (end == 1) return unary(static_cast<P::UnaryExpressionContext*>(kids[0]));
+    std::vector<P::UnaryExpressionContext*> operands;
+    std::vector<P::BinaryOperatorContext*> ops;
+    operands.reserve(end / 2 + 1);
+    ops.reserve(end / 2);
+    for (size_t i = 0; i < end; ++i) {
+        if (i % 2 == 0)
+            operands.push_back(static_cast<P::UnaryExpressionContext*>(kids[i]));
+        else
+            ops.push_back(static_cast<P::BinaryOperatorContext*>(kids[i]));
+    }
+    SourceRange whole = range(operands.front()->getStart(), operands.back()->getStop());
     if (tooDeep(whole, unsigned(ops.size()))) return errorExpr(whole);
 
     // JavaScript rejects `-a ** b` (is it (-a)**b or -(a**b)?) and mixing ??
@@ -264,16 +275,19 @@ ExprPtr AstBuilder::binary(P::BinaryExpressionContext* ctx) {
 }
 
 ExprPtr AstBuilder::unary(P::UnaryExpressionContext* ctx) {
-    if (ctx->children.size() == 1)
-        return postfix(static_cast<P::PostfixExpressionContext*>(ctx->children[0]));
-    auto ops = SUBS(ctx, UnaryOperator);
-    if (ops.empty()) return postfix(SUB(ctx, PostfixExpression));
+    // children: unaryOperator* (newExpression | primaryExpression) memberSuffix* ('++' | '--')?
+    auto& kids = ctx->children;
+    size_t nOps = 0;
+    while (nOps < kids.size() && ruleOf(kids[nOps]) == P::RuleUnaryOperator)
+        ++nOps;
+    if (nOps == 0) return postfix(ctx, 0);
     SourceRange whole = range(ctx);
-    if (tooDeep(whole, unsigned(ops.size()))) return errorExpr(whole);
-    ExprPtr e = postfix(SUB(ctx, PostfixExpression));
-    for (size_t i = ops.size(); i-- > 0;) {
-        size_t t = ops[i]->getStart()->getType();
-        SourceRange r = join(range(ops[i]), e->range);
+    if (tooDeep(whole, unsigned(nOps))) return errorExpr(whole);
+    ExprPtr e = postfix(ctx, nOps);
+    for (size_t i = nOps; i-- > 0;) {
+        auto* op = static_cast<P::UnaryOperatorContext*>(kids[i]);
+        size_t t = op->getStart()->getType();
+        SourceRange r = join(range(op), e->range);
         switch (t) {
         case P::PlusPlus:
         case P::MinusMinus: {
@@ -292,7 +306,7 @@ ExprPtr AstBuilder::unary(P::UnaryExpressionContext* ctx) {
             continue;
         }
         case P::Yield:
-            unsupported(range(ops[i]), "'yield'", "generators are not part of Flow");
+            unsupported(range(op), "'yield'", "generators are not part of Flow");
             continue;
         default:
             break;
@@ -332,13 +346,16 @@ ExprPtr AstBuilder::unary(P::UnaryExpressionContext* ctx) {
     return e;
 }
 
-ExprPtr AstBuilder::postfix(P::PostfixExpressionContext* ctx) {
-    ExprPtr e = leftHandSide(static_cast<P::LeftHandSideExpressionContext*>(ctx->children[0]));
-    if (ctx->children.size() == 1) return e; // no postfix ++/--
-    antlr4::tree::TerminalNode* op = TOK(ctx, PlusPlus) ? TOK(ctx, PlusPlus) : TOK(ctx, MinusMinus);
+ExprPtr AstBuilder::postfix(P::UnaryExpressionContext* ctx, size_t first) {
+    auto& kids = ctx->children;
+    size_t end = kids.size();
+    TerminalNode* op = nullptr; // a postfix ++/-- is the only token child
+    if (end > first + 1 && isToken(kids[end - 1])) op = static_cast<TerminalNode*>(kids[--end]);
+    ExprPtr e = leftHandSide(kids, first, end);
     if (!op) return e;
     if (!checkTarget(e.get())) error(DiagId::InvalidAssignTarget, e->range);
-    auto u = node<Update>(range(ctx));
+    auto* operand = static_cast<antlr4::ParserRuleContext*>(kids[first]);
+    auto u = node<Update>(range(operand->getStart(), op->getSymbol()));
     u->increment = op->getSymbol()->getType() == P::PlusPlus;
     u->prefix = false;
     u->target = std::move(e);
@@ -346,16 +363,22 @@ ExprPtr AstBuilder::postfix(P::PostfixExpressionContext* ctx) {
 }
 
 ExprPtr AstBuilder::leftHandSide(P::LeftHandSideExpressionContext* ctx) {
+    return leftHandSide(ctx->children, 0, ctx->children.size());
+}
+
+ExprPtr AstBuilder::leftHandSide(const std::vector<antlr4::tree::ParseTree*>& kids, size_t begin,
+                                 size_t end) {
     DepthGuard g(*this);
-    // children: (newExpression | primaryExpression) memberSuffix*
-    auto& kids = ctx->children;
-    SourceRange whole = range(ctx);
-    if (tooDeep(whole, unsigned(kids.size() - 1))) return errorExpr(whole);
-    ExprPtr e = ruleOf(kids[0]) == P::RuleNewExpression
-                    ? newExpression(static_cast<P::NewExpressionContext*>(kids[0]))
-                    : primary(static_cast<P::PrimaryExpressionContext*>(kids[0]));
+    // kids[begin, end): (newExpression | primaryExpression) memberSuffix*
+    auto* head = static_cast<antlr4::ParserRuleContext*>(kids[begin]);
+    SourceRange whole =
+        range(head->getStart(), static_cast<antlr4::ParserRuleContext*>(kids[end - 1])->getStop());
+    if (tooDeep(whole, unsigned(end - begin - 1))) return errorExpr(whole);
+    ExprPtr e = ruleOf(head) == P::RuleNewExpression
+                    ? newExpression(static_cast<P::NewExpressionContext*>(head))
+                    : primary(static_cast<P::PrimaryExpressionContext*>(head));
     bool optionalChain = false;
-    for (size_t k = 1; k < kids.size(); ++k) {
+    for (size_t k = begin + 1; k < end; ++k) {
         auto* s = static_cast<P::MemberSuffixContext*>(kids[k]);
         SourceRange r{file_, e->range.begin, range(s).end};
         bool opt = TOK(s, QuestionDot) != nullptr;
