@@ -3,7 +3,11 @@
 flowrun, `node --jitless` and `lua5.4` (when a .lua twin exists) in the same
 session; prints a JSON document and a table of wall times and ratios.
 Timing is best-of-N wall clock per program (N=3 by default), the commands of
-a program run in interleaved rounds.
+a program run in interleaved rounds. This VM's speed drifts by up to 2x
+between minutes (host load), which can put one command's best run and
+another's in different phases; so the table also gives the median over the
+rounds of each round's own flow/lua ratio ("paired"): the commands of one
+round run seconds apart, in the same phase.
 
 --instructions also counts the instructions each flowrun and lua5.4 run
 executes (valgrind --tool=callgrind; slow: ~1 minute for all): a ratio that,
@@ -38,7 +42,16 @@ def best_of(cmds, repeat):
                 times[k] = [None]
                 continue
             outs[k] = r.stdout.decode().strip()
-    return {k: (None if None in t else min(t)) for k, t in times.items()}, outs
+    return times, outs
+
+
+def paired_median(a, b):
+    """Median over rounds of a[i] / b[i] (None when a run failed)."""
+    if None in a or None in b:
+        return None
+    r = sorted(x / y for x, y in zip(a, b))
+    n = len(r)
+    return r[n // 2] if n % 2 else (r[n // 2 - 1] + r[n // 2]) / 2
 
 
 def instructions(cmd):
@@ -74,13 +87,14 @@ def main():
             cmds["node_jitless"] = [node, "--jitless", base + ".js"]
         if lua and os.path.exists(base + ".lua"):
             cmds["lua"] = [lua, base + ".lua"]
-        t, outs = best_of(cmds, repeat)
-        row.update(t)
+        times, outs = best_of(cmds, repeat)
+        row.update({k: (None if None in t else min(t)) for k, t in times.items()})
         if "node_jitless" in cmds:
             row["same_output_as_node"] = outs.get("flow") == outs.get("node_jitless")
         for k in ("node_jitless", "lua"):
             if row.get(k) and row.get("flow"):
                 row["flow_over_" + k] = round(row["flow"] / row[k], 3)
+                row["flow_over_" + k + "_paired"] = round(paired_median(times["flow"], times[k]), 3)
         if count and row.get("lua"):
             fi = instructions([flowrun, "run", base + ".flow"])
             li = instructions([lua, base + ".lua"])
@@ -89,14 +103,15 @@ def main():
                 row["flow_over_lua_instructions"] = round(fi / li, 3)
         results.append(row)
     print(json.dumps({"benchmarks": results}, indent=2))
-    print("\n%-10s %9s %9s %9s %12s %9s %12s" % ("program", "flow s", "node s", "lua s", "flow/node",
-                                                "flow/lua", "instr/lua"))
+    print("\n%-10s %9s %9s %9s %12s %9s %9s %12s" % ("program", "flow s", "node s", "lua s",
+                                                     "flow/node", "flow/lua", "paired", "instr/lua"))
     for r in results:
         f = lambda k: ("%.3f" % r[k]) if r.get(k) else "-"
-        print("%-10s %9s %9s %9s %12s %9s %12s" % (r["name"], f("flow"), f("node_jitless"), f("lua"),
-                                                   r.get("flow_over_node_jitless", "-"),
-                                                   r.get("flow_over_lua", "-"),
-                                                   r.get("flow_over_lua_instructions", "-")))
+        print("%-10s %9s %9s %9s %12s %9s %9s %12s" % (r["name"], f("flow"), f("node_jitless"),
+                                                       f("lua"), r.get("flow_over_node_jitless", "-"),
+                                                       r.get("flow_over_lua", "-"),
+                                                       r.get("flow_over_lua_paired", "-"),
+                                                       r.get("flow_over_lua_instructions", "-")))
     return 0
 
 

@@ -2,9 +2,21 @@
 // hash is the identity a run is pinned to, so this must be exact; the unit
 // tests check the FIPS/NIST vectors (empty, "abc", the 448-bit message and a
 // million 'a's, which crosses many block boundaries).
+//
+// Speed: flowc hashes every module it writes and flowrun every module it
+// loads and every snapshot it takes; the portable rounds cost ~64 instructions
+// per byte (14 % of compiling the 20,000-line bench program). x86 CPUs with
+// the SHA extensions run the rounds in hardware (compressShaNi, chosen once at
+// run time via cpuid); the unit tests check both paths against each other.
 #include "flow/bytecode/Sha256.h"
 
 #include <cstring>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define FLOW_SHA_NI 1
+#endif
 
 namespace flow::bytecode {
 
@@ -59,14 +71,70 @@ void compress(uint32_t state[8], const uint8_t block[64]) {
     state[7] += h;
 }
 
-} // namespace
+#ifdef FLOW_SHA_NI
+// The 64 rounds with SHA-NI. The instructions keep the state as two vectors,
+// ABEF and CDGH (dword 3 first); each sha256rnds2 does two rounds with the
+// two round inputs (w + k) in the low qword of its third operand. The message
+// schedule w[t] = s1(w[t-2]) + w[t-7] + s0(w[t-15]) + w[t-16] is four words at a
+// time: sha256msg1 adds s0, the alignr picks w[t-7..t-4], sha256msg2 adds s1.
+__attribute__((target("sha,sse4.1,ssse3"))) void
+compressShaNi(uint32_t state[8], const uint8_t* blocks, size_t count) {
+    const __m128i byteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i dcba = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state));
+    __m128i hgfe = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4));
+    __m128i cdab = _mm_shuffle_epi32(dcba, 0xB1);
+    __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);
+    __m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
+    __m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);
+    for (size_t b = 0; b < count; ++b, blocks += 64) {
+        const __m128i abefIn = abef, cdghIn = cdgh;
+        __m128i w[16];
+        for (int i = 0; i < 16; ++i) {
+            if (i < 4)
+                w[i] = _mm_shuffle_epi8(
+                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks + 16 * i)), byteSwap);
+            else
+                w[i] = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(w[i - 4], w[i - 3]),
+                                                          _mm_alignr_epi8(w[i - 1], w[i - 2], 4)),
+                                            w[i - 1]);
+            __m128i wk = _mm_add_epi32(
+                w[i], _mm_loadu_si128(reinterpret_cast<const __m128i*>(kRound + 4 * i)));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
+        }
+        abef = _mm_add_epi32(abef, abefIn);
+        cdgh = _mm_add_epi32(cdgh, cdghIn);
+    }
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(state), _mm_blend_epi16(feba, dchg, 0xF0));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), _mm_alignr_epi8(dchg, feba, 8));
+}
 
-std::array<uint8_t, 32> sha256(const uint8_t* data, size_t size) {
+bool cpuHasShaNi() {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+    bool sse = (c & bit_SSSE3) && (c & bit_SSE4_1);
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+    return sse && (b & bit_SHA);
+}
+#endif
+
+void compressBlocks(uint32_t state[8], const uint8_t* blocks, size_t count, bool portable) {
+#ifdef FLOW_SHA_NI
+    static const bool shaNi = cpuHasShaNi();
+    if (shaNi && !portable) return compressShaNi(state, blocks, count);
+#endif
+    (void)portable;
+    for (size_t i = 0; i < count; ++i)
+        compress(state, blocks + 64 * i);
+}
+
+std::array<uint8_t, 32> hash(const uint8_t* data, size_t size, bool portable) {
     uint32_t state[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                          0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
     size_t full = size / 64;
-    for (size_t i = 0; i < full; ++i)
-        compress(state, data + 64 * i);
+    compressBlocks(state, data, full, portable);
 
     // Padding: the tail, a 1 bit, zeros, then the message length in bits
     // (big-endian u64); one or two final blocks.
@@ -78,8 +146,7 @@ std::array<uint8_t, 32> sha256(const uint8_t* data, size_t size) {
     uint64_t bits = uint64_t(size) * 8;
     for (int i = 0; i < 8; ++i)
         tail[tailLen - 1 - i] = uint8_t(bits >> (8 * i));
-    compress(state, tail);
-    if (tailLen == 128) compress(state, tail + 64);
+    compressBlocks(state, tail, tailLen / 64, portable);
 
     std::array<uint8_t, 32> out{};
     for (int i = 0; i < 8; ++i) {
@@ -89,6 +156,24 @@ std::array<uint8_t, 32> sha256(const uint8_t* data, size_t size) {
         out[4 * i + 3] = uint8_t(state[i]);
     }
     return out;
+}
+
+} // namespace
+
+std::array<uint8_t, 32> sha256(const uint8_t* data, size_t size) {
+    return hash(data, size, false);
+}
+
+std::array<uint8_t, 32> sha256Portable(const uint8_t* data, size_t size) {
+    return hash(data, size, true);
+}
+
+bool sha256Hardware() {
+#ifdef FLOW_SHA_NI
+    return cpuHasShaNi();
+#else
+    return false;
+#endif
 }
 
 } // namespace flow::bytecode

@@ -528,3 +528,20 @@ TEST_CASE("opcode docs are up to date (tools/gen_opcode_docs.py --check)") {
     CHECK_MESSAGE(std::system(cmd.c_str()) == 0,
                   "docs/bytecode.md is stale: run python3 tools/gen_opcode_docs.py");
 }
+
+TEST_CASE("sha256: the SHA-NI rounds agree with the portable ones") {
+    // Every length up to five blocks (all padding shapes, 1-5 block runs) and
+    // one large buffer; on a CPU without SHA-NI both calls take the portable path.
+    std::string s;
+    uint32_t x = 12345;
+    for (size_t n = 0; n <= 1 << 20; n = n < 320 ? n + 1 : n * 4) {
+        while (s.size() < n) {
+            x = x * 1103515245u + 12345u;
+            s += char(x >> 24);
+        }
+        auto p = reinterpret_cast<const uint8_t*>(s.data());
+        CHECK_MESSAGE(sha256(p, n) == sha256Portable(p, n), "length " << n);
+    }
+    std::string used = sha256Hardware() ? "SHA-NI in use" : "portable rounds only";
+    MESSAGE(used);
+}

@@ -411,3 +411,33 @@ TEST_CASE("Vm: conversions follow JS") {
     CHECK(toInt32(2147483648.0) == -2147483648);
     CHECK(toUint32(-1) == 4294967295u);
 }
+
+TEST_CASE("Vm: a number is an int32 Value or a double, and both compare as numbers") {
+    Value i = Value::integer(-7), d = Value::number(-7.0);
+    CHECK(i.isNumber());
+    CHECK(i.isInt());
+    CHECK_FALSE(i.isDouble());
+    CHECK(d.isDouble());
+    CHECK_FALSE(d.isInt());
+    CHECK(i.asNumber() == -7.0);
+    CHECK_FALSE(i.same(d));    // two representations of one number...
+    CHECK(strictEquals(i, d)); // ...that every comparison treats alike
+    CHECK(sameValue(i, d));
+    CHECK(sameValueZero(i, d));
+    CHECK(truthy(Value::integer(1)));
+    CHECK_FALSE(truthy(Value::integer(0)));
+    // compact: int32 only where the number is one, never for -0.
+    CHECK(Value::compact(3.0).isInt());
+    CHECK(Value::compact(-2147483648.0).isInt());
+    CHECK(Value::compact(2147483648.0).isDouble());
+    CHECK(Value::compact(-0.0).isDouble());
+    CHECK(std::signbit(Value::compact(-0.0).asNumber()));
+    CHECK(Value::compact(0.5).isDouble());
+    CHECK(Value::compact(NAN).isDouble());
+    CHECK_FALSE(sameValue(Value::integer(0), Value::number(-0.0)));
+    CHECK(sameValue(Value::number(NAN), Value::number(NAN)));
+    // The int tag is not mistaken for anything else.
+    CHECK_FALSE(Value::integer(0).isUndefined());
+    CHECK_FALSE(Value::integer(-1).isObject());
+    CHECK(Value::number(std::bit_cast<double>(0xFFF8'0001'0000'0005ull)).isDouble()); // a NaN
+}

@@ -2,6 +2,9 @@
 // cycles, node's error messages. Each snippet is plain JavaScript; the expected output is what node
 // v20 printed for it (generated with `node -e`), checked with and without GC stress.
 #include "VmNativesHelper.h"
+#include <nlohmann/json.hpp>
+
+#include "flow/vm/Json.h"
 
 using natives_test::expectOut;
 
@@ -119,4 +122,15 @@ console.log(parsed)
         R"OUT({"a":"A","d":[1,2]} {"p":1,"r":3}
 { x: 'y:{"y":["111","222","333"]}', w: { v: true } }
 )OUT");
+}
+
+TEST_CASE("quoteJsonString writes nlohmann's escapes for every ASCII character") {
+    // The engine writes history rows as text with it and they must read back
+    // exactly as rows written with nlohmann::json did.
+    std::string all;
+    for (int c = 0; c < 0x80; ++c)
+        all += char(c);
+    std::string ours;
+    flow::vm::quoteJsonString(ours, all);
+    CHECK(ours == nlohmann::ordered_json(all).dump());
 }

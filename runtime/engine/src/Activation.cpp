@@ -62,6 +62,19 @@ store::AttemptRow attemptRow(const Live& l, const OpState& op, store::AttemptSta
     return a;
 }
 
+// Appends `s` as a JSON string exactly as Json::dump() writes it (the rows
+// built as text below must read as they did when built with Json). On ASCII
+// the VM's JSON.stringify quoting writes the same escapes; other bytes go
+// through Json: it validates UTF-8.
+void jsonString(std::string& out, std::string_view s) {
+    for (unsigned char c : s)
+        if (c >= 0x80) {
+            out += Json(std::string(s)).dump();
+            return;
+        }
+    vm::quoteJsonString(out, s);
+}
+
 // Keeps history details readable: long payloads are cut (to a string).
 Json capped(const std::string& json, size_t cap = 4096) {
     if (json.size() <= cap) {
@@ -70,6 +83,7 @@ Json capped(const std::string& json, size_t cap = 4096) {
     }
     return Json(json.substr(0, std::min(cap, json.size())) + (json.size() > cap ? "..." : ""));
 }
+
 } // namespace
 
 void Engine::Impl::history(Live& l, const std::string& kind, uint64_t step, const std::string& name,
@@ -83,7 +97,8 @@ void Engine::Impl::history(Live& l, const std::string& kind, uint64_t step, cons
     h.name = name;
     if (!detail.is_null()) h.detail = detail.dump();
     h.line = line;
-    l.row.seq = store->appendHistory(h);
+    l.row.seq = h.seq;
+    l.history.push_back(std::move(h)); // written at the end of the boundary (step)
 }
 
 void Engine::Impl::history(Live& l, const std::string& kind, uint64_t step, const std::string& name,
@@ -91,6 +106,29 @@ void Engine::Impl::history(Live& l, const std::string& kind, uint64_t step, cons
     if (!detail.is_object()) detail = Json::object();
     detail["where"] = op.where;
     history(l, kind, step, name, detail, op.line);
+}
+
+void Engine::Impl::historyText(Live& l, const std::string& kind, uint64_t step,
+                               const std::string& name, std::string_view members,
+                               const OpState& op) {
+    store::HistoryRow h;
+    h.runId = l.id;
+    h.at = now();
+    h.kind = kind;
+    h.seq = l.row.seq + 1;
+    h.step = int64_t(step);
+    h.name = name;
+    std::string d;
+    d.reserve(members.size() + op.where.size() + 16);
+    d += '{';
+    d += members;
+    d += members.empty() ? "\"where\":" : ",\"where\":";
+    jsonString(d, op.where);
+    d += '}';
+    h.detail = std::move(d);
+    h.line = op.line;
+    l.row.seq = h.seq;
+    l.history.push_back(std::move(h));
 }
 
 std::string Engine::Impl::errorJson(vm::Vm& v, vm::Value e) {
@@ -214,7 +252,8 @@ void Engine::Impl::startAttempt(Live& l, OpState& op) {
     op.attemptStartedAt = now();
     op.due.reset();
     store->putAttempt(attemptRow(l, op, store::AttemptStatus::Running));
-    history(l, "task.started", op.step, op.name, {{"attempt", op.attempt}}, op);
+    historyText(l, "task.started", op.step, op.name, "\"attempt\":" + std::to_string(op.attempt),
+                op);
     l.toDispatch.push_back(op.step);
 }
 
@@ -235,7 +274,15 @@ bool Engine::Impl::schedule(Live& l, uint64_t id) {
     switch (hop->kind) {
     case vm::OpKind::Task: {
         op.name = m.str(m.tasks[hop->index].name);
-        history(l, "task.scheduled", id, op.name, {{"args", capped(op.req["args"].dump())}}, op);
+        // {"args": capped(args)}: a dump parses and dumps back to itself,
+        // so the args text goes in as it is unless it is cut.
+        std::string args = op.req["args"].dump();
+        std::string members = "\"args\":";
+        if (args.size() <= 4096)
+            members += args;
+        else
+            members += capped(args).dump();
+        historyText(l, "task.scheduled", id, op.name, members, op);
         auto& stored = l.ops.emplace(id, std::move(op)).first->second;
         startAttempt(l, stored);
         return false;
@@ -373,13 +420,15 @@ void Engine::Impl::apply(Live& l, Arrival& a) {
         }
         if (!r.stderrTail.empty()) row.stderrText = r.stderrTail;
         store->putAttempt(row);
-        Json detail = {{"attempt", op.attempt}, {"durationMs", r.durationMs}};
         if (r.ok) {
-            detail["result"] = capped(r.resultJson);
-            history(l, "task.completed", op.step, op.name, detail, op);
+            std::string members = "\"attempt\":" + std::to_string(op.attempt) +
+                                  ",\"durationMs\":" + std::to_string(r.durationMs) +
+                                  ",\"result\":" + capped(r.resultJson).dump();
+            historyText(l, "task.completed", op.step, op.name, members, op);
             completeOp(l, op.step, true, r.resultJson);
             return;
         }
+        Json detail = {{"attempt", op.attempt}, {"durationMs", r.durationMs}};
         detail["error"] = r.errorName;
         detail["message"] = r.errorMessage;
         if (r.exitCode >= 0) detail["exitCode"] = r.exitCode;
@@ -528,35 +577,41 @@ void Engine::Impl::checkOutcome(Live& l) {
     finish(l, cancelled ? RunStatus::Cancelled : RunStatus::Failed, "", err);
 }
 
-Json Engine::Impl::waitingJson(Live& l) {
-    Json out = Json::array();
+std::string Engine::Impl::waitingText(Live& l) {
+    // As Json would write [{"step", "kind", "name", "line", "where", ...}],
+    // built as text: this runs at every boundary.
+    std::string out = "[";
     for (auto& [id, op] : l.ops) {
-        Json w = {{"step", id},
-                  {"kind", vm::opKindName(op.kind)},
-                  {"name", op.name},
-                  {"line", op.line},
-                  {"where", op.where}};
+        if (out.size() > 1) out += ',';
+        out += "{\"step\":" + std::to_string(id) + ",\"kind\":";
+        jsonString(out, vm::opKindName(op.kind));
+        out += ",\"name\":";
+        jsonString(out, op.name);
+        out += ",\"line\":" + std::to_string(op.line) + ",\"where\":";
+        jsonString(out, op.where);
         if (op.kind == vm::OpKind::Task) {
-            w["attempt"] = op.attempt;
-            w["state"] = op.due ? "retry-backoff" : "running";
-            if (op.due)
-                w["due"] = *op.due;
-            else
-                w["startedAt"] = op.attemptStartedAt;
+            out += ",\"attempt\":" + std::to_string(op.attempt);
+            out += op.due ? ",\"state\":\"retry-backoff\",\"due\":" + std::to_string(*op.due)
+                          : ",\"state\":\"running\",\"startedAt\":" +
+                                std::to_string(op.attemptStartedAt);
         }
-        if (op.kind == vm::OpKind::Timer && op.due) w["due"] = *op.due;
-        if (op.timeoutAt) w["timeoutAt"] = *op.timeoutAt;
-        if (op.kind == vm::OpKind::Event) w["match"] = op.req["match"];
-        if (op.kind == vm::OpKind::Child) w["run"] = op.childRun;
-        out.push_back(w);
+        if (op.kind == vm::OpKind::Timer && op.due) out += ",\"due\":" + std::to_string(*op.due);
+        if (op.timeoutAt) out += ",\"timeoutAt\":" + std::to_string(*op.timeoutAt);
+        if (op.kind == vm::OpKind::Event) out += ",\"match\":" + op.req["match"].dump();
+        if (op.kind == vm::OpKind::Child) {
+            out += ",\"run\":";
+            jsonString(out, op.childRun);
+        }
+        out += '}';
     }
+    out += ']';
     return out;
 }
 
 void Engine::Impl::saveBoundary(Live& l) {
     if (l.finished) return;
     l.row.status = RunStatus::Waiting;
-    l.row.waiting = waitingJson(l).dump();
+    l.row.waiting = waitingText(l);
     l.row.updatedAt = now();
     if (opts.boundarySnapshots) {
         // The snapshot walks the heap's object list (to find the boot
@@ -581,6 +636,7 @@ void Engine::Impl::saveBoundary(Live& l) {
 }
 
 void Engine::Impl::step(Live& l) {
+    l.history.clear(); // (left over only by a boundary that threw)
     vm::Vm& v0 = *l.vm;
     v0.runContext().nowMs = now();
     if (l.fresh) startFresh(l);
@@ -625,6 +681,8 @@ void Engine::Impl::step(Live& l) {
             progressed |= schedule(l, id);
         if (!progressed) break;
     }
+    store->appendHistoryRows(l.history);
+    l.history.clear();
     saveBoundary(l);
 }
 
@@ -739,8 +797,9 @@ void Engine::Impl::afterCommit(Live& l) {
             Arrival a;
             a.kind = Arrival::Kind::TaskResult;
             a.step = step;
-            a.task = runBuiltinTask(m.str(d.target),
-                                    op.req.contains("args") ? op.req["args"] : Json::object());
+            static const Json kNoArgs = Json::object();
+            a.task =
+                runBuiltinTask(m.str(d.target), op.req.contains("args") ? op.req["args"] : kNoArgs);
             op.inFlight = true;
             l.arrivals.push_back(std::move(a));
             continue;

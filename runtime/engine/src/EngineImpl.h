@@ -89,6 +89,9 @@ struct Live {
     std::vector<uint64_t> toDispatch; // steps whose current attempt starts
     std::vector<uint64_t> toKill;     // executor ids to cancel
     std::vector<std::string> toStart; // child runs to load and start
+    // History rows of the boundary being run, written together at its end
+    // (Store::appendHistoryRows), in the same transaction.
+    std::vector<store::HistoryRow> history;
 };
 
 struct Engine::Impl {
@@ -170,6 +173,10 @@ struct Engine::Impl {
     // The same for a row about an op: its source position goes in the detail.
     void history(Live& l, const std::string& kind, uint64_t step, const std::string& name,
                  Json detail, const OpState& op);
+    // The same with the detail's members before "where" given as JSON text
+    // ("\"attempt\":2"; "" for none): the hot rows, without building a Json.
+    void historyText(Live& l, const std::string& kind, uint64_t step, const std::string& name,
+                     std::string_view members, const OpState& op);
     void completeOp(Live& l, uint64_t step, bool ok, const std::string& json);
     void saveBoundary(Live& l);
     void afterCommit(Live& l);
@@ -177,7 +184,8 @@ struct Engine::Impl {
     // when a mock decided it (its result then arrives, possibly later).
     bool intercept(Live& l, OpState& op);
     void shuffleArrivals(Live& l);
-    Json waitingJson(Live& l);
+    // What the run waits for (runs.waiting, `flowrun status`): a JSON array.
+    std::string waitingText(Live& l);
     std::string errorJson(vm::Vm& vm, vm::Value e);
 };
 

@@ -501,7 +501,7 @@ std::optional<int64_t> Engine::nextDue() {
 std::vector<std::pair<std::string, std::string>> Engine::waitingRuns() {
     std::vector<std::pair<std::string, std::string>> out;
     for (auto& [id, l] : impl_->live)
-        if (!l->finished) out.emplace_back(id, impl_->waitingJson(*l).dump());
+        if (!l->finished) out.emplace_back(id, impl_->waitingText(*l));
     return out;
 }
 

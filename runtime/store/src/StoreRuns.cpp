@@ -142,8 +142,9 @@ std::optional<RunRow> Store::getRun(std::string_view id) {
 void Store::updateRun(const RunRow& r) {
     {
         // Most boundaries leave the status as it was (waiting -> waiting).
-        // Not setting it then spares the status CHECK, an IN list that SQLite
-        // tests through a temporary b-tree built for each execution.
+        // Not setting it then spares the status CHECK and the upkeep of the
+        // two indexes on status (runs_by_status, runs_unparked), which SQLite
+        // rewrites whenever the statement sets the column, changed or not.
         Query q(*impl_,
                 "UPDATE runs SET result = ?3, error = ?4, waiting = ?5, updated_at = ?6, "
                 "seq = ?7, cancel_requested = max(cancel_requested, ?8) "

@@ -1,5 +1,8 @@
 // StoreSteps.cpp — what a run records step by step: history, timers and
 // task attempts.
+#include <array>
+#include <string>
+
 #include "Sqlite.h"
 
 namespace flow::store {
@@ -60,6 +63,51 @@ int64_t Store::appendHistory(const HistoryRow& h) {
     int64_t seq = q.next() ? q.i64(0) : 0;
     q.finish();
     return seq;
+}
+
+namespace {
+
+// "INSERT ... VALUES (?1..?8), (?9..?16), ...": the statement for n rows
+// (1..kHistoryBatch). Built once; the cache keys statements by address.
+constexpr size_t kHistoryBatch = 8;
+const char* historyInsertSql(size_t n) {
+    static const std::array<std::string, kHistoryBatch> sql = [] {
+        std::array<std::string, kHistoryBatch> s;
+        for (size_t k = 0; k < kHistoryBatch; ++k) {
+            s[k] = "INSERT INTO history(run_id, seq, at, kind, step, name, detail, line) VALUES ";
+            for (size_t r = 0; r <= k; ++r) {
+                s[k] += r ? ", (" : "(";
+                for (size_t c = 1; c <= 8; ++c)
+                    s[k] += "?" + std::to_string(r * 8 + c) + (c < 8 ? ", " : ")");
+            }
+        }
+        return s;
+    }();
+    return sql[n - 1].c_str();
+}
+
+} // namespace
+
+void Store::appendHistoryRows(std::span<const HistoryRow> rows) {
+    size_t i = 0;
+    while (i < rows.size()) {
+        if (rows[i].seq <= 0) {
+            appendHistory(rows[i++]);
+            continue;
+        }
+        size_t n = 1;
+        while (n < kHistoryBatch && i + n < rows.size() && rows[i + n].seq > 0)
+            ++n;
+        Query q(*impl_, historyInsertSql(n), "appendHistory", rows[i].runId);
+        for (size_t r = 0; r < n; ++r) {
+            const HistoryRow& h = rows[i + r];
+            int b = int(r * 8);
+            q.bind(b + 1, h.runId).bind(b + 2, h.seq).bind(b + 3, h.at).bind(b + 4, h.kind);
+            q.bind(b + 5, h.step).bind(b + 6, h.name).bind(b + 7, h.detail).bind(b + 8, h.line);
+        }
+        q.finish();
+        i += n;
+    }
 }
 
 std::vector<HistoryRow> Store::history(std::string_view runId, int64_t afterSeq, int64_t limit) {
@@ -146,30 +194,6 @@ static void bindAttempt(Query& q, const AttemptRow& a) {
 }
 
 void Store::putAttempt(const AttemptRow& a) {
-    if (impl_->txnOpen) {
-        // Update, else insert: inside a transaction (the write lock is held)
-        // this is the upsert below, but evaluates the status CHECK (an IN
-        // list, which SQLite tests through a temporary b-tree built for the
-        // statement) once instead of twice when the row exists, as at every
-        // attempt's outcome.
-        {
-            Query u(*impl_,
-                    "UPDATE task_attempts SET task = ?4, status = ?5, started_at = ?6, "
-                    "finished_at = ?7, result = ?8, error_name = ?9, error_message = ?10, "
-                    "stderr = ?11 WHERE run_id = ?1 AND step = ?2 AND attempt = ?3",
-                    "putAttempt", a.runId);
-            bindAttempt(u, a);
-            u.finish();
-            if (u.changes() > 0) return;
-        }
-        Query q(*impl_,
-                "INSERT INTO task_attempts(" FLOW_ATTEMPT_COLUMNS ") VALUES "
-                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                "putAttempt", a.runId);
-        bindAttempt(q, a);
-        q.finish();
-        return;
-    }
     Query q(*impl_,
             "INSERT INTO task_attempts(" FLOW_ATTEMPT_COLUMNS ") VALUES "
             "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "

@@ -232,6 +232,14 @@ bool sameValueZero(Value a, Value b) {
     return strictEquals(a, b);
 }
 
+bool sameValue(Value a, Value b) {
+    if (a.isNumber() && b.isNumber()) {
+        double x = a.asNumber(), y = b.asNumber();
+        return x == y ? std::signbit(x) == std::signbit(y) : x != x && y != y;
+    }
+    return strictEquals(a, b);
+}
+
 bool looseEquals(Vm& vm, Value a, Value b) {
     for (;;) {
         if (a.isNumber() && b.isNumber()) return a.asNumber() == b.asNumber();

@@ -103,6 +103,7 @@ void Vm::collectGarbage() {
         }
     }
     liveCount_ = live;
+    ++gcCount_;
     sinceGc_ = 0;
     // Collect again after allocating as many objects as survived (at least
     // 100k): amortized O(1) per allocation.

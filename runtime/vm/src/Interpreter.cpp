@@ -90,6 +90,32 @@ inline Value same(Value v) {
     return v;
 }
 
+// The int32 fast paths (Value.h): each gives false when the result is not an
+// int32 Value — an overflow, a -0 (0 * -5, -4 % 2) or a division by 0 / -1 —
+// and the handler then takes the double path, which gets those right.
+inline bool intAdd(int32_t a, int32_t b, int32_t* r) {
+    return !__builtin_add_overflow(a, b, r);
+}
+inline bool intSub(int32_t a, int32_t b, int32_t* r) {
+    return !__builtin_sub_overflow(a, b, r);
+}
+inline bool intMul(int32_t a, int32_t b, int32_t* r) {
+    return !__builtin_mul_overflow(a, b, r) && (*r != 0 || (a | b) >= 0);
+}
+inline bool intMod(int32_t a, int32_t b, int32_t* r) {
+    if (b == 0 || b == -1) return false;
+    *r = a % b;
+    return *r != 0 || a >= 0;
+}
+// Division stays on doubles: its results are rarely integers.
+inline bool intNone(int32_t, int32_t, int32_t*) {
+    return false;
+}
+// A uint32 result (>>>) as a Value.
+inline Value uintValue(uint32_t u) {
+    return u <= 0x7FFF'FFFFu ? Value::integer(int32_t(u)) : Value::number(double(u));
+}
+
 // One handler address per value of the opcode byte: the values past the
 // opcode table lead to the invalid-opcode handler, so a dispatch needs no
 // bound check (the verifier rejects unknown opcodes; this keeps a corrupt
@@ -261,7 +287,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     DISPATCH();
                     CASE(LoadK) : regs[A] = K[bytecode::insnD(i)];
                     DISPATCH();
-                    CASE(LoadInt) : regs[A] = Value::number(bytecode::insnSD(i));
+                    CASE(LoadInt) : regs[A] = Value::integer(bytecode::insnSD(i));
                     DISPATCH();
                     CASE(LoadUndef) : regs[A] = Value::undefined();
                     DISPATCH();
@@ -418,7 +444,13 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     }
                     CASE(GetIndex) : {
                         Value obj = regs[bytecode::insnB(i)], key = regs[bytecode::insnC(i)];
-                        if (isArray(obj) && key.isNumber()) {
+                        if (isArray(obj) && key.isInt()) {
+                            auto& e = asArray(obj)->elems;
+                            if (uint32_t(key.asInt()) < e.size()) {
+                                regs[A] = e[uint32_t(key.asInt())];
+                                DISPATCH();
+                            }
+                        } else if (isArray(obj) && key.isNumber()) {
                             double d = key.asNumber();
                             auto& e = asArray(obj)->elems;
                             if (d >= 0 && d < double(e.size()) && double(uint32_t(d)) == d) {
@@ -434,7 +466,13 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     CASE(SetIndex) : {
                         Value obj = regs[A], key = regs[bytecode::insnB(i)];
                         Value v = regs[bytecode::insnC(i)];
-                        if (isArray(obj) && key.isNumber()) {
+                        if (isArray(obj) && key.isInt()) {
+                            auto& e = asArray(obj)->elems;
+                            if (uint32_t(key.asInt()) < e.size()) {
+                                e[uint32_t(key.asInt())] = v;
+                                DISPATCH();
+                            }
+                        } else if (isArray(obj) && key.isNumber()) {
                             double d = key.asNumber();
                             auto& e = asArray(obj)->elems;
                             if (d >= 0 && d < double(e.size()) && double(uint32_t(d)) == d) {
@@ -720,6 +758,11 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
 #define FLOW_CMP_JUMP(OPNAME, ISK, NUMEXPR, REL, NEGATE)                                           \
     CASE(OPNAME) : {                                                                               \
         FLOW_CMP_OPERANDS(ISK);                                                                    \
+        if (a.isInt() && b.isInt()) {                                                              \
+            int32_t x = a.asInt(), y = b.asInt();                                                  \
+            if ((NUMEXPR) != NEGATE) ip += bytecode::insnSD(i);                                    \
+            DISPATCH();                                                                            \
+        }                                                                                          \
         if (a.isNumber() && b.isNumber()) {                                                        \
             double x = a.asNumber(), y = b.asNumber();                                             \
             if ((NUMEXPR) != NEGATE) ip += bytecode::insnSD(i);                                    \
@@ -748,7 +791,10 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
     CASE(OPNAME) : {                                                                               \
         FLOW_CMP_OPERANDS(ISK);                                                                    \
         bool r;                                                                                    \
-        if (a.isNumber() && b.isNumber()) {                                                        \
+        if (a.isInt() && b.isInt()) {                                                              \
+            int32_t x = a.asInt(), y = b.asInt();                                                  \
+            r = NUMEXPR;                                                                           \
+        } else if (a.isNumber() && b.isNumber()) {                                                 \
             double x = a.asNumber(), y = b.asNumber();                                             \
             r = NUMEXPR;                                                                           \
         } else {                                                                                   \
@@ -781,6 +827,11 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     // ---- arithmetic
                     CASE(Add) : {
                         Value b = regs[bytecode::insnB(i)], c = regs[bytecode::insnC(i)];
+                        int32_t n;
+                        if (b.isInt() && c.isInt() && intAdd(b.asInt(), c.asInt(), &n)) {
+                            regs[A] = Value::integer(n);
+                            DISPATCH();
+                        }
                         if (b.isNumber() && c.isNumber()) {
                             regs[A] = arith(b.asNumber() + c.asNumber());
                             DISPATCH();
@@ -792,6 +843,11 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     }
                     CASE(AddK) : {
                         Value b = regs[bytecode::insnB(i)], c = K[bytecode::insnC(i)];
+                        int32_t n;
+                        if (b.isInt() && c.isInt() && intAdd(b.asInt(), c.asInt(), &n)) {
+                            regs[A] = Value::integer(n);
+                            DISPATCH();
+                        }
                         if (b.isNumber()) {
                             regs[A] = arith(b.asNumber() + c.asNumber());
                             DISPATCH();
@@ -805,11 +861,16 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
 // produce a non-canonical NaN from canonical inputs); the slow path's operands
 // come from conversions, so its result is always canonicalized (SLOWMK; `same`
 // when EXPR already makes a canonical Value).
-#define FLOW_NUM_BINOP_CASE(OPNAME, CV, EXPR, MK, SLOWMK)                                          \
+#define FLOW_NUM_BINOP_CASE(OPNAME, CV, INTOP, EXPR, MK, SLOWMK)                                   \
     CASE(OPNAME) : {                                                                               \
         Value bv = regs[bytecode::insnB(i)];                                                       \
         Value cv = CV;                                                                             \
         double x, y;                                                                               \
+        int32_t n;                                                                                 \
+        if (bv.isInt() && cv.isInt() && INTOP(bv.asInt(), cv.asInt(), &n)) {                       \
+            regs[A] = Value::integer(n);                                                           \
+            DISPATCH();                                                                            \
+        }                                                                                          \
         if (bv.isNumber() && cv.isNumber()) {                                                      \
             x = bv.asNumber();                                                                     \
             y = cv.asNumber();                                                                     \
@@ -820,13 +881,13 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
         regs[A] = SLOWMK(EXPR);                                                                    \
         DISPATCH();                                                                                \
     }
-#define FLOW_NUM_BINOP(OPNAME, OPK, EXPR, MK, SLOWMK)                                              \
-    FLOW_NUM_BINOP_CASE(OPNAME, regs[bytecode::insnC(i)], EXPR, MK, SLOWMK)                        \
-    FLOW_NUM_BINOP_CASE(OPK, K[bytecode::insnC(i)], EXPR, MK, SLOWMK)
-                    FLOW_NUM_BINOP(Sub, SubK, x - y, arith, Value::number)
-                    FLOW_NUM_BINOP(Mul, MulK, x * y, arith, Value::number)
-                    FLOW_NUM_BINOP(Div, DivK, x / y, arith, Value::number)
-                    FLOW_NUM_BINOP(Mod, ModK, jsMod(x, y), same, same)
+#define FLOW_NUM_BINOP(OPNAME, OPK, INTOP, EXPR, MK, SLOWMK)                                       \
+    FLOW_NUM_BINOP_CASE(OPNAME, regs[bytecode::insnC(i)], INTOP, EXPR, MK, SLOWMK)                 \
+    FLOW_NUM_BINOP_CASE(OPK, K[bytecode::insnC(i)], INTOP, EXPR, MK, SLOWMK)
+                    FLOW_NUM_BINOP(Sub, SubK, intSub, x - y, arith, Value::number)
+                    FLOW_NUM_BINOP(Mul, MulK, intMul, x * y, arith, Value::number)
+                    FLOW_NUM_BINOP(Div, DivK, intNone, x / y, arith, Value::number)
+                    FLOW_NUM_BINOP(Mod, ModK, intMod, jsMod(x, y), same, same)
 #undef FLOW_NUM_BINOP
 #undef FLOW_NUM_BINOP_CASE
                     CASE(Pow) : {
@@ -836,33 +897,45 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                         regs[A] = Value::number(jsPow(x, y));
                         DISPATCH();
                     }
+// l and r are the operands' ToInt32, s the shift count (ToUint32(r) & 31).
 #define FLOW_INT_BINOP(OPNAME, EXPR)                                                               \
     CASE(OPNAME) : {                                                                               \
         Value bv = regs[bytecode::insnB(i)], cv = regs[bytecode::insnC(i)];                        \
-        double x, y;                                                                               \
-        if (bv.isNumber() && cv.isNumber()) {                                                      \
-            x = bv.asNumber();                                                                     \
-            y = cv.asNumber();                                                                     \
+        int32_t l, r;                                                                              \
+        if (bv.isInt() && cv.isInt()) {                                                            \
+            l = bv.asInt();                                                                        \
+            r = cv.asInt();                                                                        \
         } else {                                                                                   \
-            PROTECT(x = toNumber(*this, bv); y = toNumber(*this, cv));                             \
+            double x, y;                                                                           \
+            if (bv.isNumber() && cv.isNumber()) {                                                  \
+                x = bv.asNumber();                                                                 \
+                y = cv.asNumber();                                                                 \
+            } else {                                                                               \
+                PROTECT(x = toNumber(*this, bv); y = toNumber(*this, cv));                         \
+            }                                                                                      \
+            l = toInt32(x);                                                                        \
+            r = toInt32(y);                                                                        \
         }                                                                                          \
-        int32_t l = toInt32(x);                                                                    \
-        uint32_t s = toUint32(y) & 31u;                                                            \
-        (void)l;                                                                                   \
+        uint32_t s = uint32_t(r) & 31u;                                                            \
         (void)s;                                                                                   \
-        regs[A] = Value::number(EXPR);                                                             \
+        regs[A] = EXPR;                                                                            \
         DISPATCH();                                                                                \
     }
-                    FLOW_INT_BINOP(BitAnd, double(l & toInt32(y)))
-                    FLOW_INT_BINOP(BitOr, double(l | toInt32(y)))
-                    FLOW_INT_BINOP(BitXor, double(l ^ toInt32(y)))
-                    FLOW_INT_BINOP(Shl, double(int32_t(uint32_t(l) << s)))
-                    FLOW_INT_BINOP(Shr, double(l >> s))
-                    FLOW_INT_BINOP(UShr, double(toUint32(x) >> s))
+                    FLOW_INT_BINOP(BitAnd, Value::integer(l & r))
+                    FLOW_INT_BINOP(BitOr, Value::integer(l | r))
+                    FLOW_INT_BINOP(BitXor, Value::integer(l ^ r))
+                    FLOW_INT_BINOP(Shl, Value::integer(int32_t(uint32_t(l) << s)))
+                    FLOW_INT_BINOP(Shr, Value::integer(l >> s))
+                    FLOW_INT_BINOP(UShr, uintValue(uint32_t(l) >> s))
 #undef FLOW_INT_BINOP
                     CASE(Inc) : {
                         Value b = regs[bytecode::insnB(i)];
                         double x;
+                        int32_t n;
+                        if (b.isInt() && intAdd(b.asInt(), 1, &n)) {
+                            regs[A] = Value::integer(n);
+                            DISPATCH();
+                        }
                         if (b.isNumber()) {
                             regs[A] = arith(b.asNumber() + 1);
                             DISPATCH();
@@ -874,6 +947,11 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                     CASE(Dec) : {
                         Value b = regs[bytecode::insnB(i)];
                         double x;
+                        int32_t n;
+                        if (b.isInt() && intSub(b.asInt(), 1, &n)) {
+                            regs[A] = Value::integer(n);
+                            DISPATCH();
+                        }
                         if (b.isNumber()) {
                             regs[A] = arith(b.asNumber() - 1);
                             DISPATCH();
@@ -891,15 +969,18 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                             PROTECT(x = toNumber(*this, b));
                         switch (bytecode::insnOp(i)) {
                         case Op::Neg:
-                            x = -x;
+                            // -0 and -INT_MIN are not int32 Values.
+                            regs[A] = b.isInt() && b.asInt() != 0 && b.asInt() != INT32_MIN
+                                          ? Value::integer(-b.asInt())
+                                          : Value::number(-x);
                             break;
                         case Op::BitNot:
-                            x = double(~toInt32(x));
+                            regs[A] = Value::integer(~toInt32(x));
                             break;
                         default:
+                            regs[A] = b.isInt() ? b : Value::number(x);
                             break;
                         }
-                        regs[A] = Value::number(x);
                         DISPATCH();
                     }
                     CASE(Not) : regs[A] = Value::boolean(!truthy(regs[bytecode::insnB(i)]));

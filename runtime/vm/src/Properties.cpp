@@ -47,7 +47,7 @@ Value Vm::getNamed(Value obj, const String* key) {
         switch (h->type) {
         case ObjType::String: {
             auto* s = static_cast<String*>(h);
-            if (key == names.length || key->view() == "length") return Value::number(s->length16);
+            if (key == names.length || key->view() == "length") return Value::compact(s->length16);
             uint32_t i;
             if (isArrayIndex(key->view(), &i)) {
                 if (i >= s->length16) return Value::undefined();
@@ -60,7 +60,7 @@ Value Vm::getNamed(Value obj, const String* key) {
         case ObjType::Array: {
             auto* a = static_cast<Array*>(h);
             if (key == names.length || key->view() == "length")
-                return Value::number(double(a->elems.size()));
+                return Value::compact(double(a->elems.size()));
             uint32_t i;
             if (isArrayIndex(key->view(), &i))
                 return i < a->elems.size() ? a->elems[i] : Value::undefined();

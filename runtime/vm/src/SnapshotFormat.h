@@ -111,46 +111,6 @@ struct In {
     }
 };
 
-// Pointer -> id, open addressing: sized once for the whole heap (the writer
-// knows the object count), it is several times faster than unordered_map on
-// the hundreds of thousands of lookups a large snapshot makes.
-class PtrMap {
-public:
-    explicit PtrMap(size_t maxEntries) {
-        size_t cap = 64;
-        while (cap < maxEntries * 2)
-            cap <<= 1;
-        keys_.assign(cap, nullptr);
-        vals_.resize(cap);
-        mask_ = cap - 1;
-    }
-    // The value slot of `k`, or nullptr when absent.
-    uint32_t* find(const void* k) {
-        for (size_t i = slot(k);; i = (i + 1) & mask_) {
-            if (keys_[i] == k) return &vals_[i];
-            if (!keys_[i]) return nullptr;
-        }
-    }
-    // Inserts k -> v unless present; returns the slot and whether it was new.
-    std::pair<uint32_t*, bool> insert(const void* k, uint32_t v) {
-        size_t i = slot(k);
-        for (; keys_[i]; i = (i + 1) & mask_)
-            if (keys_[i] == k) return {&vals_[i], false};
-        keys_[i] = k;
-        vals_[i] = v;
-        return {&vals_[i], true};
-    }
-
-private:
-    size_t slot(const void* k) const {
-        auto x = uint64_t(reinterpret_cast<uintptr_t>(k));
-        return size_t((x * 0x9E3779B97F4A7C15ull) >> 20) & mask_;
-    }
-    std::vector<const void*> keys_;
-    std::vector<uint32_t> vals_;
-    size_t mask_ = 0;
-};
-
 // The signature of a boot object that survives mutation by user code: its
 // type, and for natives the function pointer and name.
 struct BootSig {

@@ -122,7 +122,7 @@ struct Reader {
         case TInt: {
             uint64_t z = in.varint();
             auto i = int64_t(z >> 1) ^ -int64_t(z & 1);
-            return Value::number(double(i));
+            return Value::compact(double(i));
         }
         case TObject: {
             HeapObject* o = obj(in.varint(), check);

@@ -8,7 +8,9 @@
 // sweep unlinks, never reorders) and boot objects are the oldest, so matching
 // the oldest objects against a fresh Vm's boot sequence by signature (type,
 // native function, name) numbers them even after user code mutated them or
-// let some be collected.
+// let some be collected. A Vm keeps that numbering, and what it learnt about
+// its unchanged boot objects, from one snapshot to the next (SnapshotCache):
+// the engine snapshots a run at every durable step.
 #include <algorithm>
 #include <cmath>
 #include <mutex>
@@ -91,6 +93,85 @@ BootState captureState(HeapObject* o, const std::unordered_map<HeapObject*, uint
     return st;
 }
 
+bool sameProps(const std::vector<Property>& a, const std::vector<Property>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (a[i].key != b[i].key || a[i].value.bits() != b[i].value.bits() ||
+            a[i].enumerable != b[i].enumerable)
+            return false;
+    return true;
+}
+
+bool sameValues(const std::vector<Value>& a, const std::vector<Value>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (a[i].bits() != b[i].bits()) return false;
+    return true;
+}
+
+// What a Vm keeps from one snapshot to the next (Vm::snapCache_). Valid for
+// as long as no collection ran (Vm::gcCount_): it holds raw pointers to
+// objects, which only a collection frees.
+struct SnapshotCache {
+    uint64_t gcCount = UINT64_MAX;
+    // bootObjects(): walking the whole heap list to number the boot objects
+    // cost more than the rest of a small run's snapshot.
+    std::vector<HeapObject*> boot;
+    // Per boot id: the object's state when it was last found equal to the
+    // reference's (proto, own properties, elements, by pointer and bits).
+    // The same bits again mean the same state: the pointers name the same
+    // objects (no collection since) and strings never change. Comparing them
+    // is a fraction of comparing keys by content and values by boot id.
+    // For a native, its name and slots too, and for every kind the objects
+    // that visiting its fields reached (strings aside): with the same bits,
+    // a snapshot visits those again without walking the fields.
+    struct Verified {
+        bool valid = false;
+        Object* proto = nullptr;
+        std::vector<Property> props;
+        std::vector<Value> elems;
+        String* name = nullptr;
+        uint64_t slots[3] = {};
+        std::vector<HeapObject*> kids;
+
+        // Only these kinds: visitFields reads nothing of theirs but what is
+        // kept here (a boot closure's upvalues, say, would need more).
+        static bool cacheable(ObjType t) {
+            return t == ObjType::Object || t == ObjType::Array || t == ObjType::Native;
+        }
+        bool matches(Object* o) const {
+            if (!valid || proto != o->proto || !sameProps(props, o->props)) return false;
+            if (o->type == ObjType::Array) return sameValues(elems, static_cast<Array*>(o)->elems);
+            if (o->type == ObjType::Native) {
+                auto* n = static_cast<NativeFunction*>(o);
+                return name == n->name && slots[0] == n->slots[0].bits() &&
+                       slots[1] == n->slots[1].bits() && slots[2] == n->slots[2].bits();
+            }
+            return true;
+        }
+        void keep(Object* o) {
+            proto = o->proto;
+            props = o->props;
+            if (o->type == ObjType::Array) elems = static_cast<Array*>(o)->elems;
+            if (o->type == ObjType::Native) {
+                auto* n = static_cast<NativeFunction*>(o);
+                name = n->name;
+                for (int i = 0; i < 3; ++i)
+                    slots[i] = n->slots[i].bits();
+            }
+            kids.clear();
+        }
+    };
+    std::vector<Verified> verified;
+    // The writer's lists, kept for their capacity (no allocations per snapshot).
+    std::vector<HeapObject*> queue, changed, strings, others;
+};
+
+SnapshotCache& cacheOf(std::shared_ptr<void>& slot) {
+    if (!slot) slot = std::make_shared<SnapshotCache>();
+    return *static_cast<SnapshotCache*>(slot.get());
+}
+
 } // namespace
 
 const BootReference& SnapshotWriter::reference() {
@@ -157,31 +238,55 @@ struct Writer {
     Vm& vm;
     Out out;
     const BootReference& boot;
-    // Every object met: its id. Boot objects are entered up front with
-    // kUnseen set until the traversal reaches them.
-    PtrMap ids;
-    std::vector<HeapObject*> queue;   // discovery order (boot and dynamic)
-    std::vector<HeapObject*> changed; // boot objects user code changed
+    SnapshotCache& cache;
+    // Every object met holds its id in HeapObject::snapId, with snapEpoch
+    // set to this snapshot's epoch (an object whose snapEpoch differs was
+    // not met). Boot objects are entered up front with kUnseen set until
+    // the traversal reaches them.
+    uint16_t epoch;
+    std::vector<HeapObject*>& queue;   // discovery order (boot and dynamic)
+    std::vector<HeapObject*>& changed; // boot objects user code changed
     uint32_t bootCount = 0;
     // Set while the children of an unchanged boot object are visited: its
     // strings (property names, function names) are not written, since the
     // object is not, and a fresh Vm has them. This keeps the builtins' few
     // hundred names out of every snapshot.
     bool skipStrings = false;
+    // While set, visit() appends what it is given here (Verified::kids).
+    std::vector<HeapObject*>* recording = nullptr;
     static constexpr uint32_t kPending = UINT32_MAX;
     static constexpr uint32_t kUnseen = 1u << 30;
 
-    Writer(Vm& v, size_t heapSize) : vm(v), boot(SnapshotWriter::reference()), ids(heapSize) {}
+    Writer(Vm& v, SnapshotCache& c, uint16_t e)
+        : vm(v), boot(SnapshotWriter::reference()), cache(c), epoch(e), queue(c.queue),
+          changed(c.changed) {
+        queue.clear();
+        changed.clear();
+    }
 
+    bool met(const HeapObject* o) const { return o->snapEpoch == epoch; }
+    // Inlined: most visits meet an object met before (a boot object
+    // reached already) and return at once.
     void visit(HeapObject* o) {
         if (!o) return;
-        if (skipStrings && o->type == ObjType::String) return;
-        auto [slot, fresh] = ids.insert(o, kPending);
-        if (!fresh) {
-            if (*slot == kPending || !(*slot & kUnseen)) return;
-            *slot &= ~kUnseen;
+        if (recording) [[unlikely]]
+            record(o);
+        if (met(o) && (o->snapId == kPending || !(o->snapId & kUnseen))) return;
+        discover(o);
+    }
+    // A new object, or a boot object reached for the first time: queued.
+    [[gnu::noinline]] void discover(HeapObject* o) {
+        if (met(o)) {
+            o->snapId &= ~kUnseen;
+        } else {
+            if (skipStrings && o->type == ObjType::String) return;
+            o->snapEpoch = epoch;
+            o->snapId = kPending;
         }
         queue.push_back(o);
+    }
+    [[gnu::noinline]] void record(HeapObject* o) {
+        if (!(skipStrings && o->type == ObjType::String)) recording->push_back(o);
     }
     void visit(Value v) {
         if (v.isObject()) visit(v.asObject());
@@ -195,8 +300,7 @@ struct Writer {
         if (o->type == ObjType::String)
             return b.kind == BootValue::Str && static_cast<String*>(o)->data == b.str;
         if (b.kind != BootValue::Boot) return false;
-        uint32_t* slot = ids.find(o);
-        return slot && *slot != kPending && (*slot & ~kUnseen) == b.bits;
+        return met(o) && o->snapId != kPending && (o->snapId & ~kUnseen) == b.bits;
     }
     bool unchangedBoot(Object* o, const BootState& st) {
         if (st.dynamic || !st.objectLike) return false;
@@ -216,8 +320,7 @@ struct Writer {
         }
         return true;
     }
-
-    uint32_t idOf(HeapObject* o) { return *ids.find(o); }
+    uint32_t idOf(const HeapObject* o) const { return o->snapId; }
     void ref(HeapObject* o) { out.varint(o ? uint64_t(idOf(o)) + 1 : 0); }
     void value(Value v) {
         if (v.isNumber()) {
@@ -228,7 +331,7 @@ struct Writer {
                 out.varint(uint64_t((i << 1) ^ (i >> 63)));
             } else {
                 out.u8(TNumber);
-                out.fixed(v.bits(), 8);
+                out.fixed(std::bit_cast<uint64_t>(d), 8); // an int32 Value's bits are not a double
             }
         } else if (v.isUndefined()) {
             out.u8(TUndef);
@@ -274,14 +377,28 @@ void Writer::children(HeapObject* o) {
     uint32_t id = idOf(o);
     if (id != kPending && hasObjectPart(o->type)) {
         // A boot object: written (section 5) only when user code changed it.
-        if (!unchangedBoot(static_cast<Object*>(o), boot.states[id])) {
-            changed.push_back(o);
-        } else {
+        auto* obj = static_cast<Object*>(o);
+        SnapshotCache::Verified& v = cache.verified[id];
+        bool cacheable = SnapshotCache::Verified::cacheable(o->type);
+        if (cacheable && v.matches(obj)) {
+            // Unchanged since a snapshot found it so: the same children.
+            for (HeapObject* k : v.kids)
+                visit(k);
+            return;
+        }
+        v.valid = cacheable && unchangedBoot(obj, boot.states[id]);
+        if (v.valid || (!cacheable && unchangedBoot(obj, boot.states[id]))) {
+            if (v.valid) {
+                v.keep(obj);
+                recording = &v.kids;
+            }
             skipStrings = true;
             visitFields(o);
             skipStrings = false;
+            recording = nullptr;
             return;
         }
+        changed.push_back(o);
     }
     visitFields(o);
 }
@@ -466,16 +583,31 @@ std::vector<uint8_t> SnapshotWriter::take(Vm& vm, size_t maxBytes) {
         !vm.hostFiber_->frames.empty())
         fail("snapshot.busy", "a native call or a call from C++ into Flow is in progress");
     if (!vm.exception_.isUndefined()) fail("snapshot.busy", "an exception is being thrown");
-    size_t heapSize = 0;
-    std::vector<HeapObject*> boot = bootObjects(vm, &heapSize);
-    Writer w(vm, heapSize);
+    SnapshotCache& cache = cacheOf(vm.snapCache_);
+    if (cache.gcCount != vm.gcCount_) {
+        cache.boot = bootObjects(vm);
+        cache.verified.assign(cache.boot.size(), {});
+        cache.gcCount = vm.gcCount_;
+    }
+    // A new epoch: every snapId of an earlier snapshot is stale. When the
+    // 16-bit counter wraps, old epochs are cleared so none can match again.
+    if (++vm.snapEpoch_ == 0) {
+        for (HeapObject* h = vm.objects_; h; h = h->next)
+            h->snapEpoch = 0;
+        vm.snapEpoch_ = 1;
+    }
+    const std::vector<HeapObject*>& boot = cache.boot;
+    Writer w(vm, cache, vm.snapEpoch_);
     w.out.limit = maxBytes;
     // Boot objects are rarely written, so the heap's size says little about
     // the blob's: start small and let the buffer grow.
     w.out.b.reserve(std::min<size_t>(maxBytes, 4096));
     w.bootCount = uint32_t(boot.size());
-    for (uint32_t i = 0; i < boot.size(); ++i)
-        if (boot[i]) w.ids.insert(boot[i], i | Writer::kUnseen);
+    for (uint32_t i = 0; i < boot.size(); ++i) {
+        if (!boot[i]) continue;
+        boot[i]->snapEpoch = w.epoch;
+        boot[i]->snapId = i | Writer::kUnseen;
+    }
 
     // Roots, in a fixed order (the numbering is deterministic).
     for (Value v : vm.modVars_)
@@ -507,9 +639,12 @@ std::vector<uint8_t> SnapshotWriter::take(Vm& vm, size_t maxBytes) {
 
     // Final ids: boot objects keep theirs; strings next (the reader creates
     // them first, so every other record can refer to them), then the rest.
-    std::vector<HeapObject*> strings, others;
+    std::vector<HeapObject*>& strings = cache.strings;
+    std::vector<HeapObject*>& others = cache.others;
+    strings.clear();
+    others.clear();
     for (HeapObject* o : w.queue) {
-        if (*w.ids.find(o) != Writer::kPending) {
+        if (o->snapId != Writer::kPending) {
             continue; // a boot object: keeps its boot id
         } else if (o->type == ObjType::String) {
             strings.push_back(o);
@@ -519,9 +654,9 @@ std::vector<uint8_t> SnapshotWriter::take(Vm& vm, size_t maxBytes) {
     }
     uint32_t next = w.bootCount;
     for (HeapObject* o : strings)
-        *w.ids.find(o) = next++;
+        o->snapId = next++;
     for (HeapObject* o : others)
-        *w.ids.find(o) = next++;
+        o->snapId = next++;
 
     // Header (hash and length patched in below), then the payload.
     Out& out = w.out;

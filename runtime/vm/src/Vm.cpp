@@ -250,7 +250,7 @@ void Vm::ensureConstants(uint32_t fnIndex) {
     out.reserve(ks.size());
     for (size_t k = out.size(); k < ks.size(); ++k) {
         if (ks[k].type == bytecode::Constant::Type::Number) {
-            out.push_back(Value::number(ks[k].number));
+            out.push_back(Value::compact(ks[k].number));
         } else {
             String* str = newString(module_->str(ks[k].string));
             out.push_back(Value::object(str));

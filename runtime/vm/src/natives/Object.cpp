@@ -139,13 +139,7 @@ Value objHasOwn(Vm& vm, const Args& args, NativeFunction*) {
 
 // SameValue: like === except NaN is NaN and +0 is not -0.
 Value objIs(Vm&, const Args& args, NativeFunction*) {
-    Value a = args[0], b = args[1];
-    if (a.isNumber() && b.isNumber()) {
-        double x = a.asNumber(), y = b.asNumber();
-        if (x != x && y != y) return Value::boolean(true);
-        return Value::boolean(x == y && std::signbit(x) == std::signbit(y));
-    }
-    return Value::boolean(strictEquals(a, b));
+    return Value::boolean(sameValue(args[0], args[1]));
 }
 
 Value objFreeze(Vm&, const Args& args, NativeFunction*) {

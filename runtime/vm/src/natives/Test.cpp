@@ -235,7 +235,7 @@ private:
         auto self = int32_t(n);
         if (a.isNumber() && b.isNumber()) return sameValueZero(a, b);
         if (isString(a) && isString(b)) return asString(a)->equals(asString(b));
-        if (!isObjectLike(a) || !isObjectLike(b)) return a.same(b);
+        if (!isObjectLike(a) || !isObjectLike(b)) return sameValue(a, b);
         HeapObject* pa = a.asObject();
         HeapObject* pb = b.asObject();
         if (pa == pb) return true;
@@ -431,8 +431,7 @@ Outcome evaluate(Vm& vm, M m, Value actual, std::span<const Value> argv) {
     Outcome o;
     switch (m) {
     case M::toBe: {
-        o.pass = actual.isNumber() && e.isNumber() ? actual.same(e) // SameValue: canonical NaN
-                                                   : strictEquals(actual, e);
+        o.pass = sameValue(actual, e);
         o.expected = show(vm, e);
         o.received = show(vm, actual);
         if (!o.pass && isObjectLike(actual) && deepEqual(vm, actual, e))

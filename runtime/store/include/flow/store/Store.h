@@ -70,7 +70,7 @@ class Store {
 public:
     // Schema version this build creates and understands (PRAGMA user_version):
     // the number of migrations (a static_assert in Schema.cpp keeps them equal).
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
     // PRAGMA application_id of a Flow database: "FLOW".
     static constexpr int32_t kApplicationId = 0x464C4F57;
 
@@ -167,6 +167,10 @@ public:
     // Appends one row; row.seq == 0 takes the next seq of the run (1, 2, ...).
     // Returns the seq stored. An explicit seq already present throws Constraint.
     int64_t appendHistory(const HistoryRow& row);
+    // Appends rows that carry their seq (> 0; else as appendHistory, one by
+    // one), several per INSERT: what a boundary wrote costs one statement,
+    // not one per row.
+    void appendHistoryRows(std::span<const HistoryRow> rows);
     // Rows with seq > afterSeq in seq order, at most `limit` (<= 0: all).
     std::vector<HistoryRow> history(std::string_view runId, int64_t afterSeq = 0,
                                     int64_t limit = 0);

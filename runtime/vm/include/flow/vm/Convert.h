@@ -36,6 +36,8 @@ uint32_t toUint32(double d);
 bool strictEquals(Value a, Value b);
 bool looseEquals(Vm& vm, Value a, Value b);
 bool sameValueZero(Value a, Value b);
+// Object.is: like sameValueZero, but 0 and -0 differ.
+bool sameValue(Value a, Value b);
 // The typeof string.
 String* typeOf(Vm& vm, Value v);
 

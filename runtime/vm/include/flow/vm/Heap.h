@@ -65,6 +65,12 @@ struct HeapObject {
 
     ObjType type;
     bool marked = false;
+    // The snapshot writer's number for this object (SnapshotWriter.cpp),
+    // valid while snapEpoch equals its Vm's current snapshot epoch: an id
+    // kept in the object instead of a pointer -> id hash map. They fill
+    // what was padding before `next`.
+    uint16_t snapEpoch = 0;
+    uint32_t snapId = 0;
     HeapObject* next = nullptr; // the heap's all-objects list
 };
 

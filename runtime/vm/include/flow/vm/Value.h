@@ -2,8 +2,9 @@
 // Value.h — a Flow value in 64 bits (NaN-boxing).
 //
 // A double is stored as its own bits. Every NaN is canonicalized to 0x7FF8...
-// when boxed, so the negative quiet-NaN space whose top 16 bits are >= 0xFFF9
-// is free for tags:
+// when boxed, so the negative quiet-NaN space above 0xFFF8'0000'0000'0000 is
+// free for tags:
+//   0xFFF8'0001'iiii'iiii  a number held as an int32 (i = its 32 bits)
 //   0xFFF9'0000'0000'000k  singletons: k = 0 undefined, 1 null, 2 false,
 //                          3 true, 4 <uninitialized> (TDZ marker, never
 //                          visible to Flow code), 5 <empty> (internal hole)
@@ -32,10 +33,22 @@ public:
     static constexpr Value boolean(bool b) { return Value(b ? kTrue : kFalse); }
     static constexpr Value uninit() { return Value(kUninit); }
     static constexpr Value empty() { return Value(kEmpty); }
+    static constexpr Value integer(int32_t i) { return Value(kIntTag | uint32_t(i)); }
+    // An int32 Value when d is an int32 other than -0, else a double: for
+    // numbers that are often indexes or counters (constants, lengths).
+    static Value compact(double d) {
+        if (d >= -2147483648.0 && d <= 2147483647.0) {
+            auto i = int32_t(d);
+            if (double(i) == d && (i != 0 || !std::signbit(d))) return integer(i);
+        }
+        return number(d);
+    }
     static Value object(HeapObject* p) { return Value(kPtrTag | reinterpret_cast<uint64_t>(p)); }
     static constexpr Value fromBits(uint64_t b) { return Value(b); }
 
     bool isNumber() const { return bits_ < kTagMin; }
+    bool isInt() const { return (bits_ >> 32) == (kIntTag >> 32); }
+    bool isDouble() const { return bits_ < kIntTag; }
     bool isUndefined() const { return bits_ == kUndefined; }
     bool isNull() const { return bits_ == kNull; }
     bool isNullish() const { return bits_ == kUndefined || bits_ == kNull; }
@@ -44,7 +57,9 @@ public:
     bool isEmpty() const { return bits_ == kEmpty; }
     bool isObject() const { return (bits_ & kTagMask) == kPtrTag; }
 
-    double asNumber() const { return std::bit_cast<double>(bits_); }
+    double asNumber() const { return isInt() ? double(asInt()) : asDouble(); }
+    int32_t asInt() const { return int32_t(uint32_t(bits_)); }
+    double asDouble() const { return std::bit_cast<double>(bits_); }
     bool asBool() const { return bits_ == kTrue; }
     HeapObject* asObject() const { return reinterpret_cast<HeapObject*>(bits_ & kPtrMask); }
     uint64_t bits() const { return bits_; }
@@ -56,6 +71,7 @@ public:
 private:
     explicit constexpr Value(uint64_t b) : bits_(b) {}
 
+    static constexpr uint64_t kIntTag = 0xFFF8'0001'0000'0000ull;
     static constexpr uint64_t kTagMin = 0xFFF9'0000'0000'0000ull;
     static constexpr uint64_t kTagMask = 0xFFFF'0000'0000'0000ull;
     static constexpr uint64_t kPtrTag = 0xFFFA'0000'0000'0000ull;

@@ -390,6 +390,14 @@ private:
     // strings trigger a collection long before the object count does.
     size_t bytesSinceGc_ = 0, gcByteThreshold_ = size_t(4) << 20;
     bool collecting_ = false;
+    // Collections so far: what the snapshot writer's cache (below) was built
+    // for, since a collection may free objects it points to.
+    uint64_t gcCount_ = 0;
+    // SnapshotWriter.cpp: state kept from one snapshot to the next (the boot
+    // objects' numbering, their last verified state) and the epoch that
+    // tells the current snapshot's HeapObject::snapId from older ones.
+    std::shared_ptr<void> snapCache_;
+    uint16_t snapEpoch_ = 0;
 };
 
 // RAII used around native calls: allocations are rooted until it ends.
