@@ -16,31 +16,6 @@ using namespace store_test;
 
 namespace {
 
-// A raw SQLite connection, to look at (or tamper with) a file behind the store's back.
-struct Raw {
-    sqlite3* db = nullptr;
-    explicit Raw(const std::string& path) { REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK); }
-    ~Raw() { sqlite3_close(db); }
-    Raw(const Raw&) = delete;
-    Raw& operator=(const Raw&) = delete;
-    void exec(const std::string& sql) {
-        char* err = nullptr;
-        int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-        INFO(sql << ": " << (err ? err : ""));
-        sqlite3_free(err);
-        REQUIRE(rc == SQLITE_OK);
-    }
-    std::string value(const std::string& sql) {
-        sqlite3_stmt* st = nullptr;
-        REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-        std::string v;
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-            v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-        return v;
-    }
-};
-
 void writeFile(const std::string& path, const std::vector<char>& bytes) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     f.write(bytes.data(), std::streamsize(bytes.size()));

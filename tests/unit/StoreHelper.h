@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <sqlite3.h>
+
 #include "flow/store/Store.h"
 
 namespace store_test {
@@ -81,5 +83,36 @@ inline std::unique_ptr<Store> seeded(const std::string& path) {
     s->createRun(makeRun("r2", 2000));
     return s;
 }
+
+// A raw SQLite connection, to look at (or tamper with) a file behind the store's back.
+struct Raw {
+    sqlite3* db = nullptr;
+    explicit Raw(const std::string& path) { REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK); }
+    ~Raw() { sqlite3_close(db); }
+    Raw(const Raw&) = delete;
+    Raw& operator=(const Raw&) = delete;
+    int tryExec(const std::string& sql, std::string* err = nullptr) {
+        char* e = nullptr;
+        int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &e);
+        if (err) *err = e ? e : "";
+        sqlite3_free(e);
+        return rc;
+    }
+    void exec(const std::string& sql) {
+        std::string err;
+        int rc = tryExec(sql, &err);
+        INFO(sql << ": " << err);
+        REQUIRE(rc == SQLITE_OK);
+    }
+    std::string value(const std::string& sql) {
+        sqlite3_stmt* st = nullptr;
+        REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+        std::string v;
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return v;
+    }
+};
 
 } // namespace store_test

@@ -12,36 +12,6 @@ using namespace store_test;
 
 namespace {
 
-struct Raw {
-    sqlite3* db = nullptr;
-    explicit Raw(const std::string& path) { REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK); }
-    ~Raw() { sqlite3_close(db); }
-    Raw(const Raw&) = delete;
-    Raw& operator=(const Raw&) = delete;
-    int tryExec(const std::string& sql, std::string* err = nullptr) {
-        char* e = nullptr;
-        int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &e);
-        if (err) *err = e ? e : "";
-        sqlite3_free(e);
-        return rc;
-    }
-    void exec(const std::string& sql) {
-        std::string err;
-        int rc = tryExec(sql, &err);
-        INFO(sql << ": " << err);
-        REQUIRE(rc == SQLITE_OK);
-    }
-    std::string value(const std::string& sql) {
-        sqlite3_stmt* st = nullptr;
-        REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-        std::string v;
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-            v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-        return v;
-    }
-};
-
 // The three tables exactly as schema versions 1-3 created them (runs with
 // version 3's `parked`), rows copied over: what a version 3 file holds.
 const char* kBackToV3 = R"sql(

@@ -175,3 +175,20 @@ TEST_CASE("TasksOutput: classification helpers") {
     CHECK(signalName(SIGKILL) == "SIGKILL");
     CHECK(jsonString("a\"b") == R"("a\"b")");
 }
+
+TEST_CASE("TasksExecutor: a finished result counts as in flight until wait() takes it") {
+    // `work --until-idle` routes what wait(0) gives, then asks inFlight(): a
+    // task finishing in between must not read as "nothing left".
+    Executor ex(1);
+    std::atomic<bool> delivered{false};
+    ex.setOnResult([&] { delivered = true; });
+    ex.submit(sh(7, "echo 7"));
+    for (int i = 0; i < 1000 && !delivered; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(delivered);
+    CHECK(ex.inFlight() == 1);
+    auto r = ex.wait(0);
+    REQUIRE(r.has_value());
+    CHECK(r->id == 7);
+    CHECK(ex.inFlight() == 0);
+}

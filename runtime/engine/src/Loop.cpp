@@ -203,8 +203,8 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
         int64_t wait = I.opts.pollMs;
         for (auto& [id, l] : I.live)
             if (auto d = I.nextDue(*l)) wait = std::min(wait, std::max<int64_t>(0, *d - t));
-        // Results already finished (inFlight() no longer counts them) first,
-        // then wait for the next one, or just for time to pass.
+        // Results already finished first, then wait for the next one, or
+        // just for time to pass.
         if (I.routeFinished()) continue;
         if (I.executor->inFlight() > 0) {
             if (auto r = I.executor->wait(wait)) {

@@ -135,7 +135,11 @@ std::optional<TaskResult> Executor::wait(int64_t timeoutMs) {
 
 size_t Executor::inFlight() const {
     std::lock_guard lk(mu_);
-    size_t n = queue_.size();
+    // A result delivered but not yet taken by wait() still counts: a caller
+    // that routes what wait(0) gives and then asks inFlight() must not see 0
+    // for a task that finished in between (`work --until-idle` once exited
+    // with such a result unrouted).
+    size_t n = queue_.size() + results_.size();
     for (const auto& [id, run] : running_)
         if (!run.delivered) ++n;
     return n;

@@ -99,7 +99,7 @@ public:
     bool cancel(uint64_t id);
     // The next finished result, waiting up to timeoutMs (negative: forever).
     std::optional<TaskResult> wait(int64_t timeoutMs);
-    size_t inFlight() const; // submitted and not yet finished (queued + running)
+    size_t inFlight() const; // submitted and not yet taken by wait() (queued, running, done)
 
     // Optional: called (on a worker thread, without locks held) after each
     // result is queued, so an engine with its own event loop can wake up.
