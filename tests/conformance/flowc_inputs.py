@@ -41,6 +41,13 @@ def main():
         if not cond:
             failures.append(what)
 
+    def relabelled(data, version, path):
+        """A copy of the module `data` whose header says `version` (the
+        version is outside the content hash), written to `path`."""
+        with open(path, "wb") as f:
+            f.write(data[:8] + struct.pack("<I", version) + data[12:])
+        return path
+
     with tempfile.TemporaryDirectory() as d:
         src = os.path.join(d, "prog.flow")
         with open(src, "w") as f:
@@ -53,9 +60,7 @@ def main():
         expect(code == 0 and out == 'hello flowc\n{\n  "ok": true,\n  "n": 7\n}\n',
                "a good .flowc runs (exit %d, out %r, err %r)" % (code, out, err))
 
-        newer = os.path.join(d, "newer.flowc")
-        with open(newer, "wb") as f:
-            f.write(data[:8] + struct.pack("<I", 99) + data[12:])
+        newer = relabelled(data, 99, os.path.join(d, "newer.flowc"))
         code, out, err = run(flowrun, newer)
         expect(code == 2 and "format v99" in err and out == "",
                "a newer format version is refused (exit %d, err %r)" % (code, err))
@@ -63,9 +68,7 @@ def main():
         # The header's version is outside the content hash: relabelling is
         # all an older compiler's output differs by for this program.
         for v in (1, 2):
-            older = os.path.join(d, "v%d.flowc" % v)
-            with open(older, "wb") as f:
-                f.write(data[:8] + struct.pack("<I", v) + data[12:])
+            older = relabelled(data, v, os.path.join(d, "v%d.flowc" % v))
             code, out, err = run(flowrun, older, "--input", "7")
             expect(code == 0 and out == 'hello flowc\n{\n  "ok": true,\n  "n": 7\n}\n',
                    "a format v%d .flowc still runs (exit %d, out %r, err %r)" % (v, code, out, err))
@@ -78,9 +81,7 @@ def main():
         ldata = open(loop, "rb").read()
         code, out, err = run(flowrun, loop)
         expect(code == 0 and out == "6\n", "a v3 loop runs (exit %d, out %r)" % (code, out))
-        stale = os.path.join(d, "loop-v2.flowc")
-        with open(stale, "wb") as f:
-            f.write(ldata[:8] + struct.pack("<I", 2) + ldata[12:])
+        stale = relabelled(ldata, 2, os.path.join(d, "loop-v2.flowc"))
         code, out, err = run(flowrun, stale)
         expect(code == 2 and "LoopIfLtK is format v3; the file says v2" in err and out == "",
                "a v2 file with a v3 opcode is refused (exit %d, err %r)" % (code, err))

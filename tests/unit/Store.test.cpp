@@ -357,3 +357,31 @@ TEST_CASE("Store: a damaged page is reported by reads and by integrityCheck") {
     CHECK(report != "ok");
     CHECK(!report.empty());
 }
+
+TEST_CASE("Store: a boundary's history rows go in together, in order, past one batch") {
+    // appendHistoryRows writes up to 8 rows per INSERT; a row without a seq
+    // goes alone and gets max(seq) + 1, as appendHistory gives it.
+    TempDir t;
+    auto s = seeded(t.file());
+    std::vector<HistoryRow> rows;
+    for (int64_t i = 1; i <= 19; ++i)
+        rows.push_back({"r1", i == 10 ? 0 : i, 100 + i, "task.started", i, "n" + std::to_string(i),
+                        i % 2 ? std::optional<std::string>(R"({"attempt":1})") : std::nullopt,
+                        i * 3});
+    {
+        auto txn = s->begin();
+        s->appendHistoryRows(rows);
+        txn.commit();
+    }
+    auto got = s->history("r1");
+    REQUIRE(got.size() == 19);
+    for (int64_t i = 1; i <= 19; ++i) {
+        const HistoryRow& h = got[size_t(i - 1)];
+        CHECK(h.seq == i);
+        CHECK(h.at == 100 + i);
+        CHECK(h.name == "n" + std::to_string(i));
+        CHECK(h.step == i);
+        CHECK(h.line == i * 3);
+        CHECK(h.detail.has_value() == bool(i % 2));
+    }
+}

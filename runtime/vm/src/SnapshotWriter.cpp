@@ -386,8 +386,9 @@ void Writer::children(HeapObject* o) {
                 visit(k);
             return;
         }
-        v.valid = cacheable && unchangedBoot(obj, boot.states[id]);
-        if (v.valid || (!cacheable && unchangedBoot(obj, boot.states[id]))) {
+        bool unchanged = unchangedBoot(obj, boot.states[id]);
+        v.valid = cacheable && unchanged;
+        if (unchanged) {
             if (v.valid) {
                 v.keep(obj);
                 recording = &v.kids;
