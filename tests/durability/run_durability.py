@@ -36,10 +36,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TIMEOUT = 60  # seconds any one flowrun process may take (ASan builds are slow)
 
 WORKFLOWS = [
-    # (file, input, signals sent right after `start`)
+    # (file, input, signals sent right after `start`[, environment of its flowrun processes])
     ("sequential.flow", {"steps": 4}, []),
     ("parallel.flow", {}, []),
     ("timers_signals.flow", {}, [("go", {"ok": True}), ("more", [1, 2])]),
+    # Slow background fsyncs: in-process boundaries share transactions.
+    ("inprocess.flow", {"steps": 90}, [], {"FLOW_TEST_SYNC_DELAY_MS": "20"}),
 ]
 ONCE = {"task.completed", "timer.fired", "signal.received", "event.emitted", "run.completed",
         "child.completed", "run.started"}
@@ -55,10 +57,11 @@ def check(cond, what):
 
 
 class Env:
-    def __init__(self, flowrun):
+    def __init__(self, flowrun, wf=None):
         self.flowrun = flowrun
         self.dir = tempfile.mkdtemp(prefix="flow-durability-")
         self.env = dict(os.environ)
+        self.env.update(wf[3] if wf and len(wf) > 3 else {})
         self.env["FLOW_DB"] = os.path.join(self.dir, "flow.db")
         self.env["DURABILITY_LOG"] = os.path.join(self.dir, "tasks.log")
         for k in ("FLOW_TEST_PAUSE_AT_COMMIT", "FLOW_TEST_PAUSE_BEFORE_COMMIT"):
@@ -129,7 +132,7 @@ class Env:
 def start(env, wf, hook=None, n=0):
     """flowrun start (+ the workflow's signals). Returns the run id, or None when the
     start process was killed at the hook before its run was committed."""
-    file, inp, sigs = wf
+    file, inp, sigs = wf[:3]
     args = ("start", file, "--input", json.dumps(inp))
     if hook:
         state, res = env.run_paused(hook, n, *args)
@@ -161,7 +164,7 @@ def outcome(env, run_id, result_text):
 
 
 def baseline(flowrun, wf):
-    env = Env(flowrun)
+    env = Env(flowrun, wf)
     try:
         run_id = start(env, wf)
         res = env.run("resume", run_id)
@@ -193,7 +196,7 @@ def crash_series(flowrun, wf, hook):
     base = baseline(flowrun, wf)
     n = 1
     while n < 200:
-        env = Env(flowrun)
+        env = Env(flowrun, wf)
         try:
             label = "%s %s=%d" % (wf[0], hook, n)
             if n == 1:

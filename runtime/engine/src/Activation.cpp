@@ -636,6 +636,11 @@ void Engine::Impl::saveBoundary(Live& l) {
 }
 
 void Engine::Impl::step(Live& l) {
+    runBoundary(l);
+    saveBoundary(l);
+}
+
+void Engine::Impl::runBoundary(Live& l) {
     l.history.clear(); // (left over only by a boundary that threw)
     vm::Vm& v0 = *l.vm;
     v0.runContext().nowMs = now();
@@ -683,15 +688,56 @@ void Engine::Impl::step(Live& l) {
     }
     store->appendHistoryRows(l.history);
     l.history.clear();
-    saveBoundary(l);
+}
+
+// The boundary asked for nothing outside the process: no attempt of an exec
+// or http task (only in-process builtins), no kill, no child to start, and the
+// run goes on.
+bool Engine::Impl::continuesInProcess(Live& l) {
+    if (l.finished || l.toDispatch.empty() || !l.toKill.empty() || !l.toStart.empty() ||
+        !l.arrivals.empty() || !opts.dispatchTasks || opts.interceptor)
+        return false;
+    const auto& m = l.mod->module;
+    for (uint64_t step : l.toDispatch) {
+        auto it = l.ops.find(step);
+        if (it == l.ops.end() || it->second.inFlight ||
+            m.tasks[it->second.index].kind != bytecode::TaskKind::Builtin)
+            return false;
+    }
+    return true;
 }
 
 void Engine::Impl::activate(const std::vector<Live*>& runs) {
     if (runs.empty()) return;
     try {
-        store::Store::Txn txn = store->begin();
+        // Deferred: the commit does not wait for its fsync; afterCommit waits
+        // for it before anything leaves the process (a task attempt starts),
+        // and drive()/work() before they return. Meanwhile the next
+        // boundaries (in-process task results) are computed and committed, and
+        // one fsync covers them all.
+        store::Store::Txn txn = store->begin(store::Store::Sync::Deferred);
         for (Live* l : runs)
-            step(*l);
+            runBoundary(*l);
+        // Group commit across time: while the previous commit's fsync is in
+        // flight, a commit now would only wait for the next one. So when
+        // every run here goes on with in-process results alone, their next
+        // boundaries join this transaction (each boundary whole, with its
+        // history rows; the runs' snapshots and rows are written once, at
+        // the end). The transaction commits as soon as the disk is free, or
+        // at kMaxRounds boundaries, which bounds what a crash makes redo.
+        constexpr int kMaxRounds = 64;
+        for (int round = 1; round < kMaxRounds && store->pendingDurability() > 0; ++round) {
+            bool all = true;
+            for (Live* l : runs)
+                all = all && continuesInProcess(*l);
+            if (!all) break;
+            for (Live* l : runs) {
+                afterCommit(*l); // only builtins: their results become arrivals
+                runBoundary(*l);
+            }
+        }
+        for (Live* l : runs)
+            saveBoundary(*l);
         commitHook(false);
         txn.commit();
         commitHook(true);
@@ -776,6 +822,14 @@ void Engine::Impl::commitHook(bool after) {
         ::pause(); // until the test's kill -9
 }
 
+void Engine::Impl::waitDurable() {
+    try {
+        store->waitDurable();
+    } catch (const std::exception& e) {
+        throw EngineError(std::string("cannot make a boundary durable: ") + e.what(), 1);
+    }
+}
+
 void Engine::Impl::afterCommit(Live& l) {
     for (uint64_t id : l.toKill)
         executor->cancel(id);
@@ -784,12 +838,20 @@ void Engine::Impl::afterCommit(Live& l) {
     std::vector<uint64_t> dispatch;
     dispatch.swap(l.toDispatch);
     const auto& m = l.mod->module;
+    bool durable = false;
     for (uint64_t step : dispatch) {
         auto it = l.ops.find(step);
         if (it == l.ops.end() || it->second.inFlight) continue;
         OpState& op = it->second;
         const bytecode::TaskDecl& d = m.tasks[op.index];
         const TaskOptions& to = l.mod->taskOptions[op.index];
+        // An attempt acts outside the process (a mock stands for one): the
+        // boundary that records it must be durable first. An in-process
+        // builtin does not: its result only feeds the next boundary.
+        if (!durable && (d.kind != bytecode::TaskKind::Builtin || opts.interceptor)) {
+            waitDurable();
+            durable = true;
+        }
         if (opts.interceptor && intercept(l, op)) continue;
         if (d.kind == bytecode::TaskKind::Builtin) {
             // In-process: the result is ready now, and like any task result

@@ -157,7 +157,10 @@ struct Engine::Impl {
     // that follow the commit. On a store failure the runs are dropped from
     // memory (their committed state is intact) and EngineError is thrown.
     void activate(const std::vector<Live*>& runs);
-    void step(Live& l);
+    void step(Live& l); // runBoundary + saveBoundary
+    // One boundary without its snapshot and run row (saveBoundary writes them).
+    void runBoundary(Live& l);
+    bool continuesInProcess(Live& l);
     void startFresh(Live& l);
     void runJobs(Live& l);
     void apply(Live& l, Arrival& a);
@@ -179,7 +182,10 @@ struct Engine::Impl {
                      std::string_view members, const OpState& op);
     void completeOp(Live& l, uint64_t step, bool ok, const std::string& json);
     void saveBoundary(Live& l);
+    // Starts what the committed boundary asked for (task attempts, kills).
     void afterCommit(Live& l);
+    // Every commit so far is durable (Store::waitDurable; EngineError if not).
+    void waitDurable();
     // flowrun test: asks the interceptor about op's current attempt; true
     // when a mock decided it (its result then arrives, possibly later).
     bool intercept(Live& l, OpState& op);

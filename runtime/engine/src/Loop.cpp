@@ -162,6 +162,7 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
 
         Live& target = *I.live.at(runId);
         if (target.finished) {
+            I.waitDurable(); // the caller reports the outcome
             RunOutcome out;
             out.runId = runId;
             auto row = I.store->getRun(runId);
@@ -177,6 +178,7 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
             for (auto& [id, l] : I.live)
                 for (auto& [step, op] : l->ops)
                     if (op.inFlight) I.executor->cancel(op.execId);
+            I.waitDurable();
             RunOutcome out;
             out.runId = runId;
             out.status = RunStatus::Waiting;
@@ -329,6 +331,7 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
                 if (!l->finished) I.store->releaseLease(id, I.opts.owner);
             I.live.clear();
             I.execs.clear();
+            I.waitDurable();
             return st;
         }
         // Events appended since the last turn go to the active triggers
@@ -426,7 +429,10 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
         std::optional<int64_t> next = I.store->nextTimerDue();
         for (auto& [id, l] : I.live)
             if (auto d = I.nextDue(*l); d && (!next || *d < *next)) next = d;
-        if (o.untilIdle && I.executor->inFlight() == 0 && !progressToCome(I)) return st;
+        if (o.untilIdle && I.executor->inFlight() == 0 && !progressToCome(I)) {
+            I.waitDurable();
+            return st;
+        }
         t = I.now();
         int64_t wait = I.opts.pollMs;
         if (next) wait = std::min(wait, std::max<int64_t>(0, *next - t));

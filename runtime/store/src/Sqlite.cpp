@@ -55,6 +55,9 @@ std::string compose(std::string_view path, std::string_view op, std::string_view
 } // namespace
 
 Store::Impl::~Impl() {
+    // Deferred commits become durable (one last fsync) before the connection
+    // closes: closing may checkpoint and delete the WAL.
+    syncer.reset();
     for (auto& [sql, stmt] : cache)
         sqlite3_finalize(stmt);
     // close_v2 never fails with BUSY: it defers the close if something is

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "WalSyncer.h"
 #include "flow/store/Store.h"
 
 namespace flow::store {
@@ -24,9 +26,11 @@ struct Store::Impl {
     sqlite3* db = nullptr;
     std::string path;
     int busyTimeoutMs = 0;
-    bool txnOpen = false;   // a Store::Txn is live
-    bool txnBroken = false; // SQLite rolled it back on an error: refuse further use
-    bool syncFull = true;   // synchronous=FULL (StoreOptions::synchronousNormal unset)
+    bool txnOpen = false;     // a Store::Txn is live
+    bool txnBroken = false;   // SQLite rolled it back on an error: refuse further use
+    bool syncFull = true;     // synchronous=FULL (StoreOptions::synchronousNormal unset)
+    bool txnDeferred = false; // the open Txn commits at NORMAL for the WalSyncer (Sync::Deferred)
+    std::unique_ptr<WalSyncer> syncer; // started by the first deferred commit
     std::unordered_map<const char*, sqlite3_stmt*> cache;
 
     Impl() = default;

@@ -102,18 +102,45 @@ std::unique_ptr<Store> Store::open(const StoreOptions& o) {
 
 // ---- transactions
 
-Store::Txn Store::begin() {
-    if (impl_->txnOpen)
-        impl_->failWith(StoreErrorKind::Misuse, "begin", "",
-                        "a transaction is already open on this Store (transactions do not nest)");
-    impl_->exec("BEGIN IMMEDIATE", "begin transaction");
-    impl_->txnOpen = true;
-    impl_->txnBroken = false;
+Store::Txn Store::begin(Sync sync) {
+    Impl& impl = *impl_;
+    if (impl.txnOpen)
+        impl.failWith(StoreErrorKind::Misuse, "begin", "",
+                      "a transaction is already open on this Store (transactions do not nest)");
+    // The statements are cached: a boundary's transaction is the hot path.
+    bool deferred = sync == Sync::Deferred && impl.syncFull && impl.path != ":memory:";
+    if (deferred) Query(impl, "PRAGMA synchronous = NORMAL", "begin transaction").finish();
+    try {
+        Query(impl, "BEGIN IMMEDIATE", "begin transaction").finish();
+    } catch (...) {
+        if (deferred) sqlite3_exec(impl.db, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
+        throw;
+    }
+    impl.txnOpen = true;
+    impl.txnBroken = false;
+    impl.txnDeferred = deferred;
     return Txn(this);
 }
 
 bool Store::inTransaction() const {
     return impl_->txnOpen;
+}
+
+void Store::waitDurable() {
+    if (!impl_->syncer) return;
+    try {
+        impl_->syncer->waitDurable();
+    } catch (const std::runtime_error& e) {
+        impl_->failWith(StoreErrorKind::Io, "make commits durable", "", e.what());
+    }
+}
+
+uint64_t Store::pendingDurability() const {
+    return impl_->syncer ? impl_->syncer->pending() : 0;
+}
+
+uint64_t Store::backgroundSyncs() const {
+    return impl_->syncer ? impl_->syncer->syncs() : 0;
 }
 
 Store::Txn::Txn(Txn&& other) noexcept : store_(other.store_) {
@@ -123,6 +150,16 @@ Store::Txn::Txn(Txn&& other) noexcept : store_(other.store_) {
 Store::Txn::~Txn() {
     rollback();
 }
+
+namespace {
+// After a deferred Txn ends: later commits (autocommit writes, Sync::Now
+// transactions) fsync inside COMMIT again.
+void restoreFull(Store::Impl& impl) {
+    if (!impl.txnDeferred) return;
+    impl.txnDeferred = false;
+    sqlite3_exec(impl.db, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
+}
+} // namespace
 
 void Store::Txn::commit() {
     if (!store_)
@@ -137,13 +174,22 @@ void Store::Txn::commit() {
                       "the transaction was already rolled back by an earlier error");
     }
     try {
-        impl.exec("COMMIT", "commit");
+        Query(impl, "COMMIT", "commit").finish();
     } catch (...) {
         rollback();
         throw;
     }
     impl.txnOpen = false;
     store_ = nullptr;
+    if (impl.txnDeferred) {
+        impl.txnDeferred = false;
+        // Noted first: whatever fails after this, the commit gets its fsync.
+        if (!impl.syncer)
+            impl.syncer = std::make_unique<WalSyncer>(
+                sqlite3_filename_wal(sqlite3_db_filename(impl.db, "main")));
+        impl.syncer->noteCommit();
+        Query(impl, "PRAGMA synchronous = FULL", "commit").finish();
+    }
 }
 
 void Store::Txn::rollback() {
@@ -156,6 +202,7 @@ void Store::Txn::rollback() {
         sqlite3_exec(impl.db, "ROLLBACK", nullptr, nullptr, nullptr);
     impl.txnOpen = false;
     impl.txnBroken = false;
+    restoreFull(impl);
     store_ = nullptr;
 }
 

@@ -120,10 +120,23 @@ struct Stringifier {
 } // namespace
 
 void quoteJsonString(std::string& out, std::string_view s) {
+    out.reserve(out.size() + s.size() + 2);
     out += '"';
-    std::u16string units;
     size_t i = 0;
     while (i < s.size()) {
+        // Runs of bytes written as they are go in one append: this quoting is
+        // on the engine's per-boundary path (history rows, runs.waiting).
+        size_t j = i;
+        while (j < s.size()) {
+            auto b = uint8_t(s[j]);
+            if (b < 0x20 || b == '"' || b == '\\' || b == 0xED) break;
+            ++j;
+        }
+        if (j > i) {
+            out.append(s.data() + i, j - i);
+            i = j;
+            if (i == s.size()) break;
+        }
         auto c = uint8_t(s[i]);
         if (c < 0x80) {
             switch (c) {

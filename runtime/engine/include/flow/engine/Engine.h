@@ -9,7 +9,8 @@
 // SQLite transaction, the history rows, the op state (timers, attempts,
 // consumed signals, emitted events) and a snapshot of the VM. Runs that are
 // ready together share that transaction (group commit). Task processes are
-// started only after the commit that records them; a crash before the commit
+// started only after the commit that records them is durable (its WAL fsync
+// runs in the background: Store::Sync::Deferred); a crash before the commit
 // re-runs the activation from the previous snapshot, so a committed step is
 // never lost and its continuation never runs twice (tasks run at least once,
 // each attempt carrying the idempotency key "<run>:<step>:<attempt>").

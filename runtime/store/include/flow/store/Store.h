@@ -112,8 +112,25 @@ public:
         explicit Txn(Store* store) : store_(store) {}
         Store* store_;
     };
-    Txn begin();
+    // How a Txn's commit becomes durable. Now: COMMIT returns after the WAL
+    // is fsynced (synchronous=FULL). Deferred: COMMIT appends the frames to
+    // the WAL (visible to readers, kept through a crash of this process) and
+    // returns; a background thread fsyncs the WAL, one fsync for every
+    // deferred commit made while the previous one ran (group commit across
+    // time). waitDurable() waits for it; callers must before anything the
+    // commit caused leaves the process (docs/store.md). With
+    // synchronousNormal both are the same: nothing is fsynced per commit.
+    enum class Sync : uint8_t { Now, Deferred };
+    Txn begin(Sync sync = Sync::Now);
     bool inTransaction() const;
+    // Blocks until every commit of this Store so far is durable. Throws
+    // StoreError (Io) if a background fsync failed: from then on the store
+    // cannot promise durability, and every later call throws too.
+    void waitDurable();
+    // Deferred commits not yet known durable, and the background fsyncs done
+    // (tests, benchmarks).
+    uint64_t pendingDurability() const;
+    uint64_t backgroundSyncs() const;
     // Deletes every run, its rows, every signal and event, and restarts the
     // id sequences: the database is as new except for its modules and
     // deployments. `flowrun test` isolates tests this way, keeping one
