@@ -287,6 +287,10 @@ struct Rate {
     // CPU time of the driving thread (the VM, SQLite, the engine): on a shared
     // machine the steadier measure of what a step costs.
     double cpuMs = 0;
+    // fsyncs that made the steps durable: one inside each startRun's COMMIT,
+    // plus the engine's background WAL fsyncs (Store::backgroundSyncs), each
+    // covering every commit made while the previous one ran.
+    uint64_t fsyncs = 0;
     double perSec() const { return ms > 0 ? double(steps) * 1000.0 / ms : 0; }
     double cpuUsPerStep() const { return steps > 0 ? cpuMs * 1000.0 / double(steps) : 0; }
 };
@@ -301,7 +305,8 @@ Rate sequential(const std::string& dir, const std::string& name, const std::stri
     double cpu0 = threadCpuMs();
     std::string id = startRequestFor(e, hash, n);
     RunOutcome out = e.drive(id);
-    Rate r{n, msSince(t0), threadCpuMs() - cpu0};
+    Rate r{n, msSince(t0), threadCpuMs() - cpu0, 1 + e.store().backgroundSyncs()};
+    if (normal) r.fsyncs = 0;
     expectCompleted(out, std::to_string(n - 1), name.c_str());
     return r;
 }
@@ -333,10 +338,12 @@ Concurrent concurrent(const std::string& dir, const std::string& name, long runs
     double cpu2 = threadCpuMs();
     for (const auto& out : outs)
         expectCompleted(out, std::to_string(k - 1), "(b)");
+    uint64_t background = e.store().backgroundSyncs();
+    uint64_t starts = normal ? 0 : uint64_t(runs);
     Concurrent c;
-    c.start = {runs, startMs, cpu1 - cpu0};
-    c.drive = {runs * k, driveMs, cpu2 - cpu1};
-    c.total = {runs * k, startMs + driveMs, cpu2 - cpu0};
+    c.start = {runs, startMs, cpu1 - cpu0, starts};
+    c.drive = {runs * k, driveMs, cpu2 - cpu1, background};
+    c.total = {runs * k, startMs + driveMs, cpu2 - cpu0, starts + background};
     return c;
 }
 
@@ -448,12 +455,14 @@ Json rateJson(const Rate& r, double fsync) {
             {"ms", r.ms},
             {"steps_per_s", r.perSec()},
             {"x_fsync", fsync > 0 ? r.perSec() / fsync : 0},
-            {"cpu_us_per_step", r.cpuUsPerStep()}};
+            {"cpu_us_per_step", r.cpuUsPerStep()},
+            {"fsyncs", r.fsyncs}};
 }
 
 void row(const char* name, const Rate& r, double fsync, const char* target) {
-    std::printf("  %-34s %8ld %10.1f %11.0f %8.2fx %9.0f  %s\n", name, r.steps, r.ms, r.perSec(),
-                fsync > 0 ? r.perSec() / fsync : 0, r.cpuUsPerStep(), target);
+    std::printf("  %-34s %8ld %10.1f %11.0f %8.2fx %9.0f %7llu  %s\n", name, r.steps, r.ms,
+                r.perSec(), fsync > 0 ? r.perSec() / fsync : 0, r.cpuUsPerStep(),
+                (unsigned long long)r.fsyncs, target);
 }
 
 int run(const Options& o) {
@@ -500,7 +509,7 @@ int run(const Options& o) {
     }
 
     std::printf("\nscenario                                steps         ms     steps/s  x fsync "
-                "cpu us/step  target\n");
+                "cpu us/step  fsyncs  target\n");
     std::string an = "(a) " + std::to_string(o.seqSteps) + " steps, builtin echo";
     row(an.c_str(), a, fs.perSec, ">= 0.8x");
     std::string bn =
