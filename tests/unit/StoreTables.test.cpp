@@ -390,6 +390,53 @@ TEST_CASE("Store task attempts") {
     CHECK_THROWS_AS(s->putAttempt(a), StoreError); // attempts count from 1
 }
 
+TEST_CASE("Store task attempts: a finished attempt updates its row, or inserts it") {
+    TempDir t;
+    auto s = seeded(t.file());
+    // Finished with no 'running' row before it: inserted.
+    s->putAttempt({"r1", 1, 1, "charge", AttemptStatus::Ok, 5, 6, std::string("1"), std::nullopt,
+                   std::nullopt, std::nullopt});
+    REQUIRE(s->attempts("r1", 1).size() == 1);
+    CHECK(s->attempts("r1", 1)[0].result == "1");
+    // Finished over a row: every column is replaced, set or cleared.
+    s->putAttempt({"r1", 1, 1, "refund", AttemptStatus::Error, 7, 8, std::nullopt,
+                   std::string("Boom"), std::string("no"), std::string("err")});
+    auto a = s->attempts("r1", 1).at(0);
+    CHECK(a.task == "refund");
+    CHECK(a.status == AttemptStatus::Error);
+    CHECK(a.startedAt == 7);
+    CHECK(a.finishedAt == 8);
+    CHECK(!a.result);
+    CHECK(a.errorName == "Boom");
+    CHECK(a.stderrText == "err");
+    // 'running' over a finished row replaces it too (the upsert).
+    s->putAttempt({"r1", 1, 1, "charge", AttemptStatus::Running, 9, std::nullopt, std::nullopt,
+                   std::nullopt, std::nullopt, std::nullopt});
+    a = s->attempts("r1", 1).at(0);
+    CHECK(a.status == AttemptStatus::Running);
+    CHECK(!a.finishedAt);
+    CHECK(!a.errorName);
+    CHECK(!a.stderrText);
+    // The constraints hold on the update path as on the insert path.
+    StoreErrorKind kind{};
+    errorOf(
+        [&] {
+            s->putAttempt({"r1", 1, 1, "charge", AttemptStatus::Ok, 9, 10, std::string("{oops"),
+                           std::nullopt, std::nullopt, std::nullopt});
+        },
+        &kind);
+    CHECK(kind == StoreErrorKind::Constraint);
+    CHECK(s->attempts("r1", 1).at(0).status == AttemptStatus::Running);
+    errorOf(
+        [&] {
+            s->putAttempt({"ghost", 1, 1, "charge", AttemptStatus::Ok, 9, 10, std::string("1"),
+                           std::nullopt, std::nullopt, std::nullopt});
+        },
+        &kind);
+    CHECK(kind == StoreErrorKind::Constraint);
+    CHECK(s->attempts("ghost").empty());
+}
+
 TEST_CASE("Store signals: pending in order, consumed once") {
     TempDir t;
     auto s = seeded(t.file());

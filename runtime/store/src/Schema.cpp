@@ -248,9 +248,50 @@ DROP TABLE task_attempts;
 ALTER TABLE task_attempts_v4 RENAME TO task_attempts;
 )sql";
 
-constexpr std::array<const char*, 4> kMigrations = {kV1, kV2, kV3, kV4};
-// Migrations that rebuild tables other tables refer to: run with foreign keys off.
-constexpr int kRebuildsFrom = 4;
+// Version 5: task_attempts as a WITHOUT ROWID table, clustered on its key
+// (run_id, step, attempt). As a rowid table each attempt went into two
+// b-trees, the table and the index behind its PRIMARY KEY: every task step
+// dirtied a page of each, and a commit checksums and writes every dirty page
+// (the largest part of a single run's commit). Now a row lives in the key's
+// b-tree alone, and each query of the table (by run, by run and step, in key
+// order) reads that b-tree directly. Measured on bench (a), sequential task
+// steps: ~6.9 -> ~6.0 WAL frames and -6.5 K instructions per step; no worse
+// for results of any size (a 1-4 KB result spills to an overflow page either
+// way), no change for concurrent runs (b). history stays a rowid table: its
+// rows arrive in time order, which a rowid table appends at its right edge,
+// while clustering them by run spread a commit of many runs over many pages
+// (bench (b): +10 K instructions per step). Same columns, CHECKs and foreign
+// key; rebuilt by version 4's procedure.
+constexpr const char* kV5 = R"sql(
+CREATE TABLE task_attempts_v5 (
+    run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step          INTEGER NOT NULL,
+    attempt       INTEGER NOT NULL CHECK (attempt >= 1),
+    task          TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status = 'running' OR status = 'ok' OR status = 'error'
+                                       OR status = 'cancelled'),
+    started_at    INTEGER NOT NULL,
+    finished_at   INTEGER,
+    result        TEXT CHECK (result IS NULL OR json_valid(result)),
+    error_name    TEXT,
+    error_message TEXT,
+    stderr        TEXT,
+    PRIMARY KEY (run_id, step, attempt)
+) STRICT, WITHOUT ROWID;
+INSERT INTO task_attempts_v5 (run_id, step, attempt, task, status, started_at, finished_at,
+                              result, error_name, error_message, stderr)
+    SELECT run_id, step, attempt, task, status, started_at, finished_at, result, error_name,
+           error_message, stderr
+    FROM task_attempts;
+DROP TABLE task_attempts;
+ALTER TABLE task_attempts_v5 RENAME TO task_attempts;
+)sql";
+
+constexpr std::array<const char*, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// Versions 4 and 5 rebuild tables (4: tables that other tables refer to,
+// which a DROP would cascade to): a file below version 5 migrates with
+// foreign keys off, so every rebuild copies its rows verbatim.
+constexpr int kLastRebuild = 5;
 static_assert(kMigrations.size() == Store::kSchemaVersion,
               "a new migration must bump Store::kSchemaVersion");
 
@@ -326,7 +367,7 @@ private:
 void migrate(Store::Impl& impl) {
     auto steps = migrations();
     std::optional<ForeignKeysOff> fkOff;
-    if (pragmaInt(impl, "PRAGMA user_version") < kRebuildsFrom) fkOff.emplace(impl);
+    if (pragmaInt(impl, "PRAGMA user_version") < kLastRebuild) fkOff.emplace(impl);
     for (int v = 1; v <= int(steps.size()); ++v) {
         if (pragmaInt(impl, "PRAGMA user_version") >= v) continue;
         std::string op = "migration to schema version " + std::to_string(v);

@@ -289,6 +289,18 @@ std::vector<std::string> Store::runsLeasedBy(std::string_view owner, int64_t lim
 
 void Store::putSnapshot(std::string_view runId, int64_t seq, std::span<const uint8_t> bytes,
                         int64_t takenAt) {
+    {
+        // Every boundary after a run's first replaces its snapshot: update
+        // the row in place rather than attempt an insert that finds the key
+        // taken (the upsert below, kept for a run's first snapshot).
+        Query q(*impl_,
+                "UPDATE snapshots SET seq = ?2, bytes = ?3, size = ?4, taken_at = ?5 "
+                "WHERE run_id = ?1",
+                "putSnapshot", runId);
+        q.bind(1, runId).bind(2, seq).bindBlob(3, bytes).bind(4, int64_t(bytes.size()));
+        q.bind(5, takenAt).finish();
+        if (q.changes() > 0) return;
+    }
     Query q(*impl_,
             "INSERT INTO snapshots(run_id, seq, bytes, size, taken_at) VALUES (?1, ?2, ?3, ?4, ?5) "
             "ON CONFLICT(run_id) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes, "

@@ -194,6 +194,21 @@ static void bindAttempt(Query& q, const AttemptRow& a) {
 }
 
 void Store::putAttempt(const AttemptRow& a) {
+    if (a.status != AttemptStatus::Running) {
+        // A finished attempt almost always has its 'running' row already
+        // (written when it started): update it in place. The upsert below
+        // would first build and check the row as an insert, find the key
+        // taken, then check it again as an update (json_valid of the result
+        // twice). Same outcome; the upsert remains for a row not there.
+        Query q(*impl_,
+                "UPDATE task_attempts SET task = ?4, status = ?5, started_at = ?6, "
+                "finished_at = ?7, result = ?8, error_name = ?9, error_message = ?10, "
+                "stderr = ?11 WHERE run_id = ?1 AND step = ?2 AND attempt = ?3",
+                "putAttempt", a.runId);
+        bindAttempt(q, a);
+        q.finish();
+        if (q.changes() > 0) return;
+    }
     Query q(*impl_,
             "INSERT INTO task_attempts(" FLOW_ATTEMPT_COLUMNS ") VALUES "
             "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "

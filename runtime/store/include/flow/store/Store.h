@@ -70,7 +70,7 @@ class Store {
 public:
     // Schema version this build creates and understands (PRAGMA user_version):
     // the number of migrations (a static_assert in Schema.cpp keeps them equal).
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
     // PRAGMA application_id of a Flow database: "FLOW".
     static constexpr int32_t kApplicationId = 0x464C4F57;
 
