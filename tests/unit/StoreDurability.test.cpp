@@ -140,29 +140,38 @@ workflow main() {
 }
 )";
 
+flow::engine::EngineOptions quietOn(const std::string& db) {
+    flow::engine::EngineOptions o;
+    o.dbPath = db;
+    o.out = [](std::string_view) {};
+    o.err = [](std::string_view) {};
+    return o;
+}
+
+// Compiles and stores `src`, starts its workflow and drives it to its end.
+flow::engine::RunOutcome runToEnd(flow::engine::Engine& e, const char* src) {
+    flow::compiler::CompileOptions co;
+    std::string diags;
+    auto c = flow::compiler::compileSource("test.flow", src, co,
+                                           [&](std::string_view d) { diags += d; });
+    INFO(diags);
+    REQUIRE(c->module);
+    flow::engine::StartRequest req;
+    req.moduleHash = e.storeModule(flow::bytecode::writeModule(*c->module), src);
+    return e.drive(e.startRun(req));
+}
+
 } // namespace
 
 TEST_CASE("Engine: a task attempt starts, and drive() returns, only once the commits are durable") {
     TempDir t;
     SyncDelay delay(60);
     auto probe = std::make_shared<DurabilityProbe>();
-    flow::engine::EngineOptions o;
-    o.dbPath = t.file();
-    o.out = [](std::string_view) {};
-    o.err = [](std::string_view) {};
+    flow::engine::EngineOptions o = quietOn(t.file());
     o.interceptor = probe;
     flow::engine::Engine e(o);
     probe->store = &e.store();
-    flow::compiler::CompileOptions co;
-    std::string diags;
-    auto c = flow::compiler::compileSource("steps.flow", kSteps, co,
-                                           [&](std::string_view d) { diags += d; });
-    INFO(diags);
-    REQUIRE(c->module);
-    flow::engine::StartRequest req;
-    req.moduleHash = e.storeModule(flow::bytecode::writeModule(*c->module), kSteps);
-    std::string id = e.startRun(req);
-    auto out = e.drive(id);
+    auto out = runToEnd(e, kSteps);
     CHECK(out.status == RunStatus::Completed);
     CHECK(e.store().pendingDurability() == 0);
     // Each attempt (a mock stands for the real task, the builtin too)
@@ -177,25 +186,15 @@ TEST_CASE("Engine: a task attempt starts, and drive() returns, only once the com
 TEST_CASE("Engine: in-process boundaries share a transaction while an fsync is in flight") {
     TempDir t;
     SyncDelay delay(40); // far longer than 100 in-process steps take
-    flow::engine::EngineOptions o;
-    o.dbPath = t.file();
-    o.out = [](std::string_view) {};
-    o.err = [](std::string_view) {};
-    flow::engine::Engine e(o);
-    const char* src = R"(
+    flow::engine::Engine e(quietOn(t.file()));
+    auto out = runToEnd(e, R"(
 task echo(x) = builtin("echo")
 workflow main() {
   let sum = 0
   for (let i = 0; i < 100; i++) sum += (await echo(i)).x
   return sum
-})";
-    flow::compiler::CompileOptions co;
-    auto c = flow::compiler::compileSource("loop.flow", src, co, [](std::string_view) {});
-    REQUIRE(c->module);
-    flow::engine::StartRequest req;
-    req.moduleHash = e.storeModule(flow::bytecode::writeModule(*c->module), src);
-    std::string id = e.startRun(req);
-    auto out = e.drive(id);
+})");
+    std::string id = out.runId;
     CHECK(out.status == RunStatus::Completed);
     CHECK(out.resultJson == "4950");
     CHECK(e.store().pendingDurability() == 0);
