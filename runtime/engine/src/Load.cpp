@@ -131,8 +131,17 @@ Live& Engine::Impl::load(const std::string& runId) {
     }
     // An error on an unfinished run: a cancel or the workflow timeout was
     // already applied (its finally blocks may be running): not again.
+    // Which one the error's name says: a cancel requested after the timeout
+    // was applied (the error is still Timeout) is still to be applied, and a
+    // run whose timeout was applied fails with it even if a cancel is
+    // requested later (deciding by cancel_requested alone, such a run resumed
+    // after a crash forgot its timeout and could complete).
     if (l->row.error && !isFinal(l->row.status)) {
-        if (l->row.cancelRequested)
+        Json e = Json::parse(*l->row.error, nullptr, false);
+        std::string name = e.is_object() ? e.value("name", "") : "";
+        if (name == "Timeout")
+            l->timedOut = true;
+        else if (l->row.cancelRequested)
             l->cancelSeen = true;
         else
             l->timedOut = true;
