@@ -300,20 +300,26 @@ def run_status(env, run_id):
 
 def cancel_cases(flowrun):
     """Cancels that met a crash or a run nobody drove yet."""
-    # The workflow timeout applied, kill -9 at that commit, then a cancel: the
-    # run fails as the uncrashed one does (error Cancelled: the cancel failed
-    # the finally block's task), it does not complete with "recovered".
+    # The workflow timeout applied, kill -9 at that commit; a cancel applied,
+    # kill -9 at that commit; resume: the run fails with its Timeout as the
+    # uncrashed one does (it neither completes with "recovered", the workflow
+    # having caught the Timeout, nor ends cancelled).
     env = Env(flowrun)
     try:
         run_id = start(env, ("timeout_cancel.flow", {}, []))
         time.sleep(0.15)  # the timeout is due: the first activation applies it
         state, _ = env.run_paused("FLOW_TEST_PAUSE_AT_COMMIT", 1, "resume", run_id)
-        check(state == "paused", "timeout then cancel: resume finished before its first commit")
-        check(run_status(env, run_id) == ("waiting", "Timeout"),
-              "timeout then cancel: after the crash: %r" % (run_status(env, run_id),))
-        env.run("cancel", run_id)
-        check(run_status(env, run_id) == ("failed", "Cancelled"),
-              "timeout then cancel: the resumed run ended %r, not failed" % (run_status(env, run_id),))
+        check(state == "paused" and run_status(env, run_id) == ("waiting", "Timeout"),
+              "timeout then cancel: after the first crash: %r" % (run_status(env, run_id),))
+        state, _ = env.run_paused("FLOW_TEST_PAUSE_AT_COMMIT", 1, "cancel", run_id)
+        check(state == "paused" and run_status(env, run_id) == ("waiting", "Timeout"),
+              "timeout then cancel: after the second crash: %r" % (run_status(env, run_id),))
+        env.run("resume", run_id, check_rc=False)  # exit 1: the run failed
+        check(run_status(env, run_id) == ("failed", "Timeout"),
+              "timeout then cancel: the resumed run ended %r" % (run_status(env, run_id),))
+        steps = sorted(s for (_, s, _) in env.task_log(run_id))
+        check(steps == [3], "timeout then cancel: task steps run %r, expected [3] (step 2 "
+              "was cancelled before it started)" % steps)
         check(not stale_attempts(env), "timeout then cancel: attempts left running: %r" %
               stale_attempts(env))
     finally:

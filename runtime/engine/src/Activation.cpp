@@ -676,7 +676,15 @@ void Engine::Impl::runBoundary(Live& l) {
     // the same error; the workflow's catch and finally blocks then run (and
     // may start new steps) before the run ends.
     auto failPending = [&](const std::string& name, const std::string& message) {
-        l.row.error = jsonError(name, message);
+        // The run's error while it unwinds (a resumed run reads it, Load.cpp):
+        // once the timeout applied it stays the Timeout the run fails with,
+        // marked "cancelled" when a cancel was applied too, so that a crash
+        // forgets neither.
+        if (l.timedOut)
+            l.row.error = jsonError("Timeout", "the workflow did not finish within its timeout",
+                                    l.cancelSeen ? Json{{"cancelled", true}} : Json::object());
+        else
+            l.row.error = jsonError(name, message);
         std::vector<uint64_t> ids;
         for (auto& [id, op] : l.ops)
             ids.push_back(id);
