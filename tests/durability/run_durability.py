@@ -2,23 +2,33 @@
 """Crash tests of the durable runtime, in the style of SQLite's crash tests.
 
 For each workflow (sequential steps; parallel branches with retries; timers plus
-signals) and for N = 1, 2, 3, ...: run it with a hook that stops the real flowrun
-process just before / just after its Nth commit (FLOW_TEST_PAUSE_BEFORE_COMMIT /
+signals; child workflows; waits with timeouts, waitForEvent + emit, race and
+allSettled; a cancel reaching branches, a child and finally blocks) and for
+N = 1, 2, 3, ...: run it with a hook that stops the real flowrun process just
+before / just after its Nth commit (FLOW_TEST_PAUSE_BEFORE_COMMIT /
 FLOW_TEST_PAUSE_AT_COMMIT), kill -9 it there, `flowrun resume` it to the end, and
-compare with an uncrashed run:
-  - the result is the same;
+compare with an uncrashed run (the run and its child runs):
+  - the final status and result are the same;
   - every step's completion (task.completed, timer.fired, signal.received,
-    event.emitted, run.completed) is in the history exactly once, the same set as
-    the uncrashed run's, and the history seq has no gaps;
+    event.emitted, child.completed, run.completed, ...) is in the history exactly
+    once, the same set as the uncrashed run's, and the history seq has no gaps;
   - the event log holds exactly one event per emit step;
   - task side effects (each attempt logs its idempotency key) show every step ran
     at least once, never with an attempt number the uncrashed run did not reach.
 N stops growing when the process finishes without reaching its Nth commit.
+The cancel workflow is driven first by `flowrun cancel` (which applies the
+request and drives the run), then by `flowrun resume` after a crash.
 
 Then the bad-database cases of the issue: a database locked by another writer, a
 database of a newer schema, a corrupt snapshot row, a file that is not a database.
 
 Usage: run_durability.py FLOWRUN        exit 0 when every check holds
+       run_durability.py FLOWRUN --random SEED [--trials N] [--kills K]
+           instead of the hooks, kill -9 the driving flowrun after a random delay
+           (seeded; spread over the uncrashed run's duration, so during task
+           execution as well as between commits), up to K times per run, N runs
+           per workflow, then resume to the end; the same comparisons. Bounded:
+           N x K x the workflows' durations (~1 min for N=3, K=3).
 """
 import collections
 import json
@@ -36,15 +46,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TIMEOUT = 60  # seconds any one flowrun process may take (ASan builds are slow)
 
 WORKFLOWS = [
-    # (file, input, signals sent right after `start`[, environment of its flowrun processes])
+    # (file, input, signals sent right after `start`[, environment of its flowrun processes
+    #  [, the command that drives it first]])
     ("sequential.flow", {"steps": 4}, []),
     ("parallel.flow", {}, []),
     ("timers_signals.flow", {}, [("go", {"ok": True}), ("more", [1, 2])]),
     # Slow background fsyncs: in-process boundaries share transactions.
     ("inprocess.flow", {"steps": 90}, [], {"FLOW_TEST_SYNC_DELAY_MS": "20"}),
+    ("children.flow", {}, []),
+    ("waits_race.flow", {}, [("go", {"ok": True})]),
+    ("cancel_finally.flow", {}, [], {}, "cancel"),
 ]
 ONCE = {"task.completed", "timer.fired", "signal.received", "event.emitted", "run.completed",
-        "child.completed", "run.started"}
+        "child.completed", "run.started", "event.received", "signal.timeout", "child.failed",
+        "run.cancelled", "run.failed", "run.cancel-requested"}
 
 failures = []
 
@@ -124,9 +139,13 @@ class Env:
             return collections.Counter()
         with open(path) as f:
             keys = [l.strip() for l in f if l.strip()]
-        # "<run>:<step>:<attempt>" -> (step, attempt)
-        return collections.Counter(tuple(int(x) for x in k.split(":")[1:]) for k in keys
-                                   if k.startswith(run_id + ":"))
+        # "<run>[.<child step>]:<step>:<attempt>" -> (child suffix, step, attempt)
+        out = collections.Counter()
+        for k in keys:
+            run, step, attempt = k.rsplit(":", 2)
+            if own(run_id, run):
+                out[(run[len(run_id):], int(step), int(attempt))] += 1
+        return out
 
 
 def start(env, wf, hook=None, n=0):
@@ -137,7 +156,7 @@ def start(env, wf, hook=None, n=0):
     if hook:
         state, res = env.run_paused(hook, n, *args)
         if state == "paused":
-            runs = env.runs()
+            runs = [r for r in env.runs() if "." not in r["id"]]  # not a child run
             if not runs:
                 return None
             run_id = runs[0]["id"]
@@ -150,25 +169,62 @@ def start(env, wf, hook=None, n=0):
     return run_id
 
 
+def stale_attempts(env):
+    """Task attempts still `running` in a finished run (nothing will ever end them)."""
+    con = sqlite3.connect(env.env["FLOW_DB"])
+    rows = con.execute("SELECT a.run_id, a.step, a.attempt FROM task_attempts a JOIN runs r "
+                       "ON a.run_id = r.id WHERE a.status = 'running' AND "
+                       "r.status IN ('completed', 'failed', 'cancelled')").fetchall()
+    con.close()
+    return rows
+
+
+def own(run_id, run):
+    """run is run_id or one of its (grand)child runs (ids RUN.STEP)."""
+    return run == run_id or run.startswith(run_id + ".")
+
+
 def outcome(env, run_id, result_text):
-    hist = env.history(run_id)
-    once = collections.Counter((h["kind"], h["step"], h["name"]) for h in hist if h["kind"] in ONCE)
-    seqs = [h["seq"] for h in hist]
+    once = collections.Counter()
+    seq_ok = True
+    finals = {}
+    con = sqlite3.connect(env.env["FLOW_DB"])
+    rows = con.execute("SELECT id, status, result, json_extract(error, '$.name') FROM runs").fetchall()
+    con.close()
+    for rid, status, result, error in rows:
+        if not own(run_id, rid):
+            continue
+        rel = rid[len(run_id):]
+        hist = env.history(rid)
+        once.update((rel, h["kind"], h["step"], h["name"]) for h in hist if h["kind"] in ONCE)
+        seqs = [h["seq"] for h in hist]
+        seq_ok &= seqs == list(range(1, len(seqs) + 1))
+        finals[rel] = (status, result, error)
     return {
-        "result": json.loads(result_text) if result_text.strip() else None,
+        # the run's printed result (`cancel` prints its final status instead)
+        "result": json.loads(result_text) if result_text.strip().startswith(("{", "[")) else None,
+        "finals": finals,
         "once": once,
-        "seq_ok": seqs == list(range(1, len(seqs) + 1)),
-        "events": len([e for e in env.events() if e.get("run") == run_id]),
+        "seq_ok": seq_ok,
+        "events": len([e for e in env.events() if own(run_id, e.get("run") or "")]),
         "tasks": env.task_log(run_id),
+        "stale": stale_attempts(env),
     }
+
+
+def driver(wf):
+    return wf[4] if len(wf) > 4 else "resume"
 
 
 def baseline(flowrun, wf):
     env = Env(flowrun, wf)
     try:
         run_id = start(env, wf)
-        res = env.run("resume", run_id)
-        return outcome(env, run_id, res.stdout)
+        t0 = time.time()
+        res = env.run(driver(wf), run_id)
+        out = outcome(env, run_id, res.stdout)
+        out["duration"] = time.time() - t0  # of the drive, for the random kills
+        return out
     finally:
         env.close()
 
@@ -176,6 +232,8 @@ def baseline(flowrun, wf):
 def compare(label, got, base):
     ok = check(got["result"] == base["result"],
                "%s: result %r != uncrashed %r" % (label, got["result"], base["result"]))
+    ok &= check(got["finals"] == base["finals"],
+                "%s: final statuses %r != uncrashed %r" % (label, got["finals"], base["finals"]))
     dup = [k for k, v in got["once"].items() if v != 1]
     ok &= check(not dup, "%s: steps recorded more than once: %r" % (label, dup))
     ok &= check(set(got["once"]) == set(base["once"]),
@@ -183,6 +241,8 @@ def compare(label, got, base):
                 (label, sorted(set(base["once"]) - set(got["once"])),
                  sorted(set(got["once"]) - set(base["once"]))))
     ok &= check(got["seq_ok"], "%s: history seq has gaps" % label)
+    ok &= check(not got["stale"], "%s: attempts left running in finished runs: %r" %
+                (label, got["stale"]))
     ok &= check(got["events"] == base["events"],
                 "%s: %d events emitted, uncrashed run emitted %d" % (label, got["events"], base["events"]))
     missing = set(base["tasks"]) - set(got["tasks"])
@@ -193,6 +253,7 @@ def compare(label, got, base):
 
 
 def crash_series(flowrun, wf, hook):
+    t0 = time.time()
     base = baseline(flowrun, wf)
     n = 1
     while n < 200:
@@ -207,21 +268,132 @@ def crash_series(flowrun, wf, hook):
                 state, res = "paused", None
             else:
                 run_id = start(env, wf)
-                state, res = env.run_paused(hook, n - 1, "resume", run_id)
+                state, res = env.run_paused(hook, n - 1, driver(wf), run_id)
             if state == "done":
                 rc, out, err = res
                 check(rc == 0, label + ": finished with exit %d: %s" % (rc, err))
                 got = outcome(env, run_id, out)
                 compare(label + " (no crash)", got, base)
-                print("ok %s: %d commit points crashed and recovered" % (wf[0] + " " + hook, n - 1),
-                      flush=True)
+                print("ok %s: %d commit points crashed and recovered (%.1f s)" %
+                      (wf[0] + " " + hook, n - 1, time.time() - t0), flush=True)
                 return
-            res = env.run("resume", run_id)
+            if n == 1 and driver(wf) != "resume":
+                res = env.run(driver(wf), run_id)  # the start was the crash: drive it as first meant
+            else:
+                res = env.run("resume", run_id, check_rc=False)  # exit 1: the run was cancelled
+                check(res.returncode in (0, 1), label + ": resume exit %d: %s" % (res.returncode,
+                                                                                   res.stderr))
             compare(label, outcome(env, run_id, res.stdout), base)
         finally:
             env.close()
         n += 1
     check(False, "%s: more than 200 commits?" % wf[0])
+
+
+def run_status(env, run_id):
+    con = sqlite3.connect(env.env["FLOW_DB"])
+    row = con.execute("SELECT status, json_extract(error, '$.name') FROM runs WHERE id = ?",
+                      (run_id,)).fetchone()
+    con.close()
+    return row
+
+
+def cancel_cases(flowrun):
+    """Cancels that met a crash or a run nobody drove yet."""
+    # The workflow timeout applied, kill -9 at that commit; a cancel applied,
+    # kill -9 at that commit; resume: the run fails with its Timeout as the
+    # uncrashed one does (it neither completes with "recovered", the workflow
+    # having caught the Timeout, nor ends cancelled).
+    env = Env(flowrun)
+    try:
+        run_id = start(env, ("timeout_cancel.flow", {}, []))
+        time.sleep(0.15)  # the timeout is due: the first activation applies it
+        state, _ = env.run_paused("FLOW_TEST_PAUSE_AT_COMMIT", 1, "resume", run_id)
+        check(state == "paused" and run_status(env, run_id) == ("waiting", "Timeout"),
+              "timeout then cancel: after the first crash: %r" % (run_status(env, run_id),))
+        state, _ = env.run_paused("FLOW_TEST_PAUSE_AT_COMMIT", 1, "cancel", run_id)
+        check(state == "paused" and run_status(env, run_id) == ("waiting", "Timeout"),
+              "timeout then cancel: after the second crash: %r" % (run_status(env, run_id),))
+        env.run("resume", run_id, check_rc=False)  # exit 1: the run failed
+        check(run_status(env, run_id) == ("failed", "Timeout"),
+              "timeout then cancel: the resumed run ended %r" % (run_status(env, run_id),))
+        steps = sorted(s for (_, s, _) in env.task_log(run_id))
+        check(steps == [3], "timeout then cancel: task steps run %r, expected [3] (step 2 "
+              "was cancelled before it started)" % steps)
+        check(not stale_attempts(env), "timeout then cancel: attempts left running: %r" %
+              stale_attempts(env))
+    finally:
+        env.close()
+    # A child created by its parent's first boundary and cancelled before any
+    # process drove it: `flowrun cancel CHILD` must apply it (not lose it on the
+    # child's fresh start and wait for the 1 h sleep).
+    env = Env(flowrun)
+    try:
+        run_id = start(env, ("child_cancel.flow", {}, []))
+        kid = run_id + ".1"
+        try:
+            p = subprocess.run([flowrun, "cancel", kid], cwd=HERE, env=env.env, capture_output=True,
+                               text=True, timeout=10)
+            check(p.returncode == 0 and run_status(env, kid) == ("cancelled", "Cancelled"),
+                  "cancel of a fresh child: exit %d, %r" % (p.returncode, run_status(env, kid)))
+            check(env.task_log(kid) == collections.Counter({("", 2, 1): 1}),
+                  "cancel of a fresh child: its finally block ran %r" % env.task_log(kid))
+        except subprocess.TimeoutExpired:
+            check(False, "cancel of a fresh child: the cancel was lost (still waiting after 10 s)")
+            return
+        env.run("resume", run_id, check_rc=False)  # exit 1: the child's error fails it
+        check(run_status(env, run_id) == ("failed", "Cancelled"),
+              "cancel of a fresh child: the parent ended %r" % (run_status(env, run_id),))
+        print("ok cancels (after a timeout and a crash; of a child nobody drove yet)", flush=True)
+    finally:
+        env.close()
+
+
+def cancel_requested(env, run_id):
+    con = sqlite3.connect(env.env["FLOW_DB"])
+    row = con.execute("SELECT cancel_requested FROM runs WHERE id = ?", (run_id,)).fetchone()
+    con.close()
+    return bool(row and row[0])
+
+
+def random_series(flowrun, wf, rng, trials, max_kills):
+    """Random-delay kill -9 of the driving process (see the usage)."""
+    base = baseline(flowrun, wf)
+    duration = max(0.05, base["duration"])
+    for trial in range(trials):
+        env = Env(flowrun, wf)
+        try:
+            run_id = start(env, wf)
+            kills = 0
+            delays = []
+            while True:
+                # the cancel workflow: `cancel` until its request is stored
+                cmd = driver(wf)
+                if cmd != "resume" and cancel_requested(env, run_id):
+                    cmd = "resume"
+                p = subprocess.Popen([flowrun, cmd, run_id], cwd=HERE, env=env.env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                delay = rng.uniform(0, duration) if kills < max_kills else TIMEOUT
+                try:
+                    out, err = p.communicate(timeout=delay)
+                except subprocess.TimeoutExpired:
+                    if kills >= max_kills:
+                        p.kill()
+                        p.communicate()
+                        raise RuntimeError("flowrun %s did not finish in %d s" % (cmd, TIMEOUT))
+                    os.kill(p.pid, signal.SIGKILL)
+                    p.communicate()
+                    kills += 1
+                    delays.append("%.2f" % delay)
+                    continue
+                break
+            killed = "killed after %s s" % ", ".join(delays) if delays else "no kill"
+            label = "%s random trial %d (%s)" % (wf[0], trial, killed)
+            check(p.returncode in (0, 1), "%s: %s exit %d: %s" % (label, cmd, p.returncode, err))
+            if compare(label, outcome(env, run_id, out), base):
+                print("ok %s" % label, flush=True)
+        finally:
+            env.close()
 
 
 def bad_databases(flowrun):
@@ -280,10 +452,29 @@ def bad_databases(flowrun):
 
 
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    if len(args) > 1 and args[1] == "--random":
+        import random
+        opts = dict(zip(args[1::2], args[2::2]))
+        try:
+            seed, trials, kills = (int(opts["--random"]), int(opts.get("--trials", 3)),
+                                   int(opts.get("--kills", 3)))
+        except (KeyError, ValueError):
+            print(__doc__)
+            return 2
+        flowrun = os.path.abspath(args[0])
+        t0 = time.time()
+        for k, wf in enumerate(WORKFLOWS):
+            try:
+                random_series(flowrun, wf, random.Random(seed * 1000 + k), trials, kills)
+            except Exception as e:
+                check(False, "%s random: %s" % (wf[0], e))
+        print("%d failures (%.1f s, seed %d)" % (len(failures), time.time() - t0, seed))
+        return 1 if failures else 0
+    if len(args) != 1:
         print(__doc__)
         return 2
-    flowrun = os.path.abspath(sys.argv[1])
+    flowrun = os.path.abspath(args[0])
     t0 = time.time()
     for wf in WORKFLOWS:
         for hook in ("FLOW_TEST_PAUSE_AT_COMMIT", "FLOW_TEST_PAUSE_BEFORE_COMMIT"):
@@ -291,6 +482,10 @@ def main():
                 crash_series(flowrun, wf, hook)
             except Exception as e:  # a flowrun that failed outright
                 check(False, "%s %s: %s" % (wf[0], hook, e))
+    try:
+        cancel_cases(flowrun)
+    except Exception as e:
+        check(False, "cancel cases: %s" % e)
     try:
         bad_databases(flowrun)
     except Exception as e:

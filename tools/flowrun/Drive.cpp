@@ -91,9 +91,17 @@ std::string indentJson(const std::string& text) {
 void printUncaught(const std::string& errorJson) {
     std::fflush(stdout);
     Json e = Json::parse(errorJson, nullptr, false);
-    std::string text = e.is_object() && e.contains("text") && e["text"].is_string()
-                           ? e["text"].get<std::string>()
-                           : errorJson;
+    std::string text = errorJson;
+    if (e.is_object() && e.contains("text") && e["text"].is_string()) {
+        text = e["text"].get<std::string>();
+    } else if (e.is_object() && e.contains("name") && e["name"].is_string()) {
+        // An error the engine made (Timeout of the workflow, Cancelled,
+        // Deadlock): {"name", "message"} without a VM-made "text".
+        text = e["name"].get<std::string>();
+        if (e.contains("message") && e["message"].is_string() &&
+            !e["message"].get<std::string>().empty())
+            text += ": " + e["message"].get<std::string>();
+    }
     std::fprintf(stderr, "Uncaught %s\n", text.c_str());
 }
 

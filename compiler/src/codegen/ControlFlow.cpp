@@ -211,6 +211,12 @@ void Codegen::emitHandlers(ControlEntry& h, uint32_t handlerPc, uint8_t reg) {
     for (auto& [s, e] : h.segments)
         b().fn.handlers.push_back({s, e, handlerPc, reg});
     h.segments.clear();
+    // The handler's code is reached by a throw even when the code before it
+    // ends in a terminator (a try block ending in throw/return/jump): without
+    // this an empty catch body skipped its inlined finally and its exit jump
+    // and fell into the rethrowing finally path, and an empty finally on the
+    // exceptional path lost its rethrow.
+    b().markReachable();
 }
 
 void Codegen::leaveTo(size_t keep, const std::function<void()>& exit) {

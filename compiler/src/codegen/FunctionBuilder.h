@@ -53,6 +53,9 @@ public:
     void bind(Label& l);
     // True when the last emitted instruction never falls through.
     bool lastIsTerminator() const { return lastTerm_; }
+    // The next instruction is an entry point reached otherwise than by
+    // falling through (an exception handler's pc), as after bind().
+    void markReachable() { lastTerm_ = false; }
 
     // ---- constants (deduplicated: numbers by bit pattern, strings by content)
     uint32_t numberConst(double v);

@@ -4,6 +4,7 @@
 // transaction (Engine.h explains the guarantees this gives).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -377,8 +378,12 @@ bool Engine::Impl::schedule(Live& l, uint64_t id) {
 
 // Stops an op's work (task process, timers, child run) without settling it.
 void Engine::Impl::cleanupOp(Live& l, OpState& op) {
-    if (op.kind == vm::OpKind::Task && op.inFlight) {
-        l.toKill.push_back(op.execId);
+    // An attempt recorded `running` but not started yet (it starts after the
+    // commit, or on resume) is over too: its row must not stay `running`.
+    bool queued =
+        std::find(l.toDispatch.begin(), l.toDispatch.end(), op.step) != l.toDispatch.end();
+    if (op.kind == vm::OpKind::Task && (op.inFlight || queued)) {
+        if (op.inFlight) l.toKill.push_back(op.execId);
         op.inFlight = false;
         store::AttemptRow a = attemptRow(l, op, store::AttemptStatus::Cancelled);
         a.finishedAt = now();
@@ -644,12 +649,42 @@ void Engine::Impl::runBoundary(Live& l) {
     l.history.clear(); // (left over only by a boundary that threw)
     vm::Vm& v0 = *l.vm;
     v0.runContext().nowMs = now();
-    if (l.fresh) startFresh(l);
+    // Runs the VM until every fiber waits, scheduling the ops it asks for.
+    auto runToWaits = [&] {
+        while (!l.finished) {
+            runJobs(l);
+            checkOutcome(l);
+            if (l.finished) break;
+            std::vector<uint64_t> fresh = l.vm->takeNewOps();
+            bool progressed = false;
+            for (uint64_t id : fresh)
+                progressed |= schedule(l, id);
+            if (!progressed) break;
+        }
+    };
+    if (l.fresh) {
+        startFresh(l);
+        // A run cancelled, or past its timeout, before its first activation
+        // (a child run whose parent ended or was cancelled before any process
+        // drove the child): the workflow first reaches its first waits, so
+        // that the cancel or the timeout below has ops to fail. Applied to no
+        // ops at all, it was lost and the run waited forever.
+        bool timeoutDue = l.workflowTimeoutAt && *l.workflowTimeoutAt <= now();
+        if (!l.finished && ((l.row.cancelRequested && !l.cancelSeen) || timeoutDue)) runToWaits();
+    }
     // Cancel and the workflow timeout fail every pending wait and task with
     // the same error; the workflow's catch and finally blocks then run (and
     // may start new steps) before the run ends.
     auto failPending = [&](const std::string& name, const std::string& message) {
-        l.row.error = jsonError(name, message);
+        // The run's error while it unwinds (a resumed run reads it, Load.cpp):
+        // once the timeout applied it stays the Timeout the run fails with,
+        // marked "cancelled" when a cancel was applied too, so that a crash
+        // forgets neither.
+        if (l.timedOut)
+            l.row.error = jsonError("Timeout", "the workflow did not finish within its timeout",
+                                    l.cancelSeen ? Json{{"cancelled", true}} : Json::object());
+        else
+            l.row.error = jsonError(name, message);
         std::vector<uint64_t> ids;
         for (auto& [id, op] : l.ops)
             ids.push_back(id);
@@ -676,16 +711,7 @@ void Engine::Impl::runBoundary(Live& l) {
         if (l.finished) break;
         apply(l, a);
     }
-    while (!l.finished) {
-        runJobs(l);
-        checkOutcome(l);
-        if (l.finished) break;
-        std::vector<uint64_t> fresh = l.vm->takeNewOps();
-        bool progressed = false;
-        for (uint64_t id : fresh)
-            progressed |= schedule(l, id);
-        if (!progressed) break;
-    }
+    runToWaits();
     store->appendHistoryRows(l.history);
     l.history.clear();
 }

@@ -131,11 +131,22 @@ Live& Engine::Impl::load(const std::string& runId) {
     }
     // An error on an unfinished run: a cancel or the workflow timeout was
     // already applied (its finally blocks may be running): not again.
+    // Which one the error says (Activation.cpp step): Timeout, marked
+    // "cancelled" when a cancel was applied too; a cancel requested after the
+    // timeout and not marked is still to be applied. (Deciding by
+    // cancel_requested alone, a timed-out run resumed after a crash forgot
+    // its timeout and could complete.)
     if (l->row.error && !isFinal(l->row.status)) {
-        if (l->row.cancelRequested)
-            l->cancelSeen = true;
-        else
+        Json e = Json::parse(*l->row.error, nullptr, false);
+        std::string name = e.is_object() ? e.value("name", "") : "";
+        if (name == "Timeout") {
             l->timedOut = true;
+            l->cancelSeen = e.value("cancelled", false);
+        } else if (l->row.cancelRequested) {
+            l->cancelSeen = true;
+        } else {
+            l->timedOut = true;
+        }
     }
     // A cancel requested while no process drove the run: the first
     // activation applies it.
