@@ -157,11 +157,49 @@ std::vector<Live*> Engine::Impl::readyRuns() {
 RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop) {
     Impl& I = *impl_;
     I.load(runId);
+    bool adopted = false;
     for (;;) {
         I.loadStartedChildren();
 
         Live& target = *I.live.at(runId);
-        if (target.finished) {
+        // A finished run asked its unfinished children to cancel (finish ->
+        // cleanupOp): they are loaded here and still have to apply it and run
+        // their finally blocks. Returning now would leave them `waiting` with
+        // the request, their finally blocks never run, until some other
+        // process drives them (docs/runtime.md: a finished run leaves nothing
+        // running behind it).
+        auto childLeft = [&] {
+            for (auto& [id, l] : I.live)
+                if (!l->finished && id.size() > runId.size() &&
+                    id.compare(0, runId.size(), runId) == 0 && id[runId.size()] == '.')
+                    return true;
+            return false;
+        };
+        if (target.finished && !adopted) {
+            // Children (and their children) not loaded here that are still
+            // unfinished — a crash stopped the process between this run's
+            // end, or its cancel, and theirs; the run's wait on them is gone
+            // with its end — are driven to their end too.
+            adopted = true;
+            std::vector<std::string> parents{runId};
+            while (!parents.empty()) {
+                store::RunFilter f;
+                f.parentRun = parents.back();
+                f.limit = 0;
+                parents.pop_back();
+                for (const auto& c : I.store->listRuns(f)) {
+                    parents.push_back(c.id);
+                    if (isFinal(c.status) || I.live.count(c.id)) continue;
+                    try {
+                        I.load(c.id);
+                    } catch (const EngineError&) {
+                        // driven by another process, which finishes it
+                    }
+                }
+            }
+            continue;
+        }
+        if (target.finished && !childLeft()) {
             I.waitDurable(); // the caller reports the outcome
             RunOutcome out;
             out.runId = runId;
