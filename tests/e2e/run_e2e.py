@@ -475,6 +475,50 @@ def case_crash(ctx):
     ctx.check(rc == 0 and rid in out, "list works on the crashed database")
 
 
+def case_slices(ctx):
+    # A workflow computing for seconds without an await commits in time slices
+    # (FLOW_SLICE_MS): meanwhile another process can write to the database (a
+    # start with a busy timeout shorter than the computation), Ctrl-C and kill -9
+    # stop it between slices, and resume goes on from the last slice committed.
+    n = 40_000_000  # ~1 s per loop in a release build, several in ASan
+    want = 7 * n * (n - 1) // 2 % 1000003
+    ctx.env["FLOW_SLICE_MS"] = "50"
+    p = ctx.spawn("run", ctx.flow("compute.flow"), "--input", json.dumps({"n": n}))
+    rid = ctx.wait_for("the run to commit a slice",
+                       lambda: next((r["id"] for r in ctx.runs() if r["status"] == "running"),
+                                    None))
+    busy = dict(ctx.env)
+    ctx.env["FLOW_BUSY_TIMEOUT_MS"] = "1000"
+    rc, out, err = ctx.run("start", ctx.flow("run.flow"), "--workflow", "facts")
+    ctx.env = busy
+    ctx.eq(rc, 0, "a start while the run computes (stderr %r)" % err)
+    other = out.strip()
+    st = ctx.status(rid)
+    ctx.eq(st["status"], "running", "the computing run's status after the other start")
+    p.send_signal(signal.SIGINT)
+    rc, out, err = ctx.finish(p)
+    ctx.eq(rc, 130, "exit status after SIGINT (stderr %r)" % err)
+    ctx.eq(ctx.status(rid)["status"], "running", "status after Ctrl-C mid-computation")
+    kills = 0
+    for _ in range(3):  # kill -9 mid-computation, then resume from the last slice
+        p = ctx.spawn("resume", rid)
+        time.sleep(0.4)
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGKILL)
+            p.wait()
+            kills += 1
+    ctx.check(kills >= 1, "a kill -9 landed mid-computation (got %d)" % kills)
+    rc, out, err = ctx.drive("resume", rid)
+    ctx.eq(rc, 0, "resume exit status (stderr %r)" % err)
+    ctx.eq(json.loads(out), {"a": want, "b": want}, "result after Ctrl-C and %d kills" % kills)
+    hist = ctx.history(rid)
+    ctx.eq(kinds(hist).count("task.completed"), 1, "the task step completed once")
+    ctx.eq(kinds(hist).count("run.completed"), 1, "run.completed once")
+    other_row = next(r for r in ctx.runs() if r["id"] == other)
+    ctx.check(other_row["createdAt"] < hist[-1]["at"],
+              "the other run was created while this one computed")
+
+
 def case_cancel(ctx):
     # Cancel while a task process runs (the run driven by a background `run`).
     p = ctx.spawn("run", ctx.flow("cancel.flow"), "--workflow", "busy")
@@ -747,6 +791,7 @@ CASES = [
     ("ctrl-c", case_ctrl_c),
     ("crash", case_crash),
     ("cancel", case_cancel),
+    ("slices", case_slices),
     ("versioning", case_versioning),
     ("children", case_children),
     ("race", case_race),

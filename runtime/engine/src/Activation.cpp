@@ -189,17 +189,27 @@ void Engine::Impl::completeOp(Live& l, uint64_t step, bool ok, const std::string
 // restored into a new Vm between every job (and, through the VM's back-edge
 // yields, inside every loop): anything a snapshot forgot shows up as a
 // different outcome.
+//
+// A boundary's slice (EngineOptions::sliceMs) starts with its first job; once
+// it ended, the rest of the queue waits for the run's next boundary.
 void Engine::Impl::runJobs(Live& l) {
+    if (l.computing) return;
+    if (l.sliceDeadline) l.vm->armSlice(*l.sliceDeadline);
     if (!opts.hardSnapshot) {
         l.vm->runJobs();
-        return;
+        l.computing = l.vm->sliceEnded();
+    } else {
+        while (l.vm->runOneJob()) {
+            l.computing = l.vm->sliceEnded();
+            std::vector<uint8_t> blob = vm::takeSnapshot(*l.vm);
+            auto fresh = makeVm(l.mod);
+            vm::restoreSnapshot(*fresh, blob);
+            l.vm = std::move(fresh);
+            if (l.computing) break;
+            if (l.sliceDeadline) l.vm->armSlice(*l.sliceDeadline);
+        }
     }
-    while (l.vm->runOneJob()) {
-        std::vector<uint8_t> blob = vm::takeSnapshot(*l.vm);
-        auto fresh = makeVm(l.mod);
-        vm::restoreSnapshot(*fresh, blob);
-        l.vm = std::move(fresh);
-    }
+    l.vm->disarmSlice();
 }
 
 void Engine::Impl::startFresh(Live& l) {
@@ -245,7 +255,11 @@ void Engine::Impl::startFresh(Live& l) {
             store->putTimer({l.id, 0, declared, TimerKind::WorkflowTimeout});
         }
     }
+    // The workflow's code up to its first await runs here, in the slice too.
+    if (l.sliceDeadline) v.armSlice(*l.sliceDeadline);
     v.startWorkflow(uint32_t(wf), list);
+    l.computing = v.sliceEnded();
+    v.disarmSlice();
 }
 
 void Engine::Impl::startAttempt(Live& l, OpState& op) {
@@ -539,6 +553,10 @@ void Engine::Impl::finish(Live& l, RunStatus status, const std::string& resultJs
 // After the VM ran: has the workflow finished, or did an unhandled
 // rejection end it (node's semantics, as in `flowrun run` without a store)?
 void Engine::Impl::checkOutcome(Live& l) {
+    // A slice ended with jobs still queued: as if the queue had not drained
+    // yet (a rejection may get its handler later in it); the boundary that
+    // drains the queue decides.
+    if (l.computing) return;
     vm::Vm& v = *l.vm;
     if (auto r = v.takeUnhandledRejection()) {
         vm::HandleScope hs(v);
@@ -615,7 +633,7 @@ std::string Engine::Impl::waitingText(Live& l) {
 
 void Engine::Impl::saveBoundary(Live& l) {
     if (l.finished) return;
-    l.row.status = RunStatus::Waiting;
+    l.row.status = l.computing ? RunStatus::Running : RunStatus::Waiting;
     l.row.waiting = waitingText(l);
     l.row.updatedAt = now();
     if (opts.boundarySnapshots) {
@@ -647,6 +665,10 @@ void Engine::Impl::step(Live& l) {
 
 void Engine::Impl::runBoundary(Live& l) {
     l.history.clear(); // (left over only by a boundary that threw)
+    l.computing = false;
+    if (opts.sliceMs > 0)
+        l.sliceDeadline =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(opts.sliceMs);
     vm::Vm& v0 = *l.vm;
     v0.runContext().nowMs = now();
     // Runs the VM until every fiber waits, scheduling the ops it asks for.
@@ -712,6 +734,10 @@ void Engine::Impl::runBoundary(Live& l) {
         apply(l, a);
     }
     runToWaits();
+    // The slice ended with the workflow still computing: ready again at once
+    // (an empty arrival), after this boundary commits.
+    l.sliceDeadline.reset();
+    if (l.computing && !l.finished) l.arrivals.push_back({});
     store->appendHistoryRows(l.history);
     l.history.clear();
 }

@@ -48,6 +48,9 @@ Engine::Engine(EngineOptions opts) : impl_(std::make_unique<Impl>()) {
         gethostname(host, sizeof host - 1);
         opts.owner = std::to_string(::getpid()) + "@" + host;
     }
+    // (A harness that turned slices off keeps them off.)
+    if (const char* b = std::getenv("FLOW_SLICE_MS"); b && *b && opts.sliceMs > 0)
+        opts.sliceMs = std::max<int64_t>(0, std::atoll(b));
     impl_->opts = std::move(opts);
     store::StoreOptions so;
     so.path = impl_->opts.dbPath;

@@ -2,10 +2,12 @@
 // EngineImpl.h — the engine's internal state, shared by Engine.cpp (the
 // public API and the drive loop), Activation.cpp (one durable boundary) and
 // Load.cpp (bringing a run into memory: fresh, or from its snapshot).
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -83,6 +85,11 @@ struct Live {
     bool cancelSeen = false;
     bool timedOut = false;
     bool leased = false; // this process holds the run's lease
+    // The boundary's time slice ended with the workflow still computing
+    // (EngineOptions::sliceMs): the run is ready again at once, its status
+    // running, not waiting.
+    bool computing = false;
+    std::optional<std::chrono::steady_clock::time_point> sliceDeadline;
     std::optional<int64_t> workflowTimeoutAt;
     int64_t lastPoll = 0;
     // Effects that must wait for the commit of the boundary that records them.
@@ -144,6 +151,12 @@ struct Engine::Impl {
     std::optional<int64_t> nextDue(Live& l);
     // Loads the child runs the last boundaries started (Live::toStart).
     void loadStartedChildren();
+    // After a boundary whose time slice ended (Live::computing): the write
+    // lock stays free for a few milliseconds, so that a writer waiting for
+    // it (Store's busy handler tries every millisecond) gets it before the
+    // next slice. Without the gap, a computation of minutes in slices would
+    // still keep every other process from writing.
+    void sliceGap() { std::this_thread::sleep_for(std::chrono::milliseconds(3)); }
     // The loaded runs with something to do: a fresh start or arrivals.
     std::vector<Live*> readyRuns();
     void route(tasks::TaskResult r); // a task result -> its run's arrivals

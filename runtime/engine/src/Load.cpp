@@ -128,6 +128,9 @@ Live& Engine::Impl::load(const std::string& runId) {
                               1);
         }
         rebuildOps(*l);
+        // Stopped or killed between two time slices of a computation: its
+        // next boundary goes on with the queued jobs.
+        if (l->vm->hasJobs()) l->arrivals.push_back({});
     }
     // An error on an unfinished run: a cancel or the workflow timeout was
     // already applied (its finally blocks may be running): not again.

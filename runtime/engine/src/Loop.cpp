@@ -158,6 +158,19 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
     Impl& I = *impl_;
     I.load(runId);
     bool adopted = false;
+    // The loaded runs' due timers, and their polls (signals, events, child
+    // results, cancel requests), which renew their leases.
+    auto tick = [&](int64_t t) {
+        for (auto& [id, l] : I.live) {
+            if (l->finished) continue;
+            I.fireTimers(*l, t);
+            if (t - l->lastPoll >= I.opts.pollMs) {
+                l->lastPoll = t;
+                I.poll(*l);
+                I.store->acquireLease(id, I.opts.owner, t, kLeaseMs);
+            }
+        }
+    };
     for (;;) {
         I.loadStartedChildren();
 
@@ -232,6 +245,17 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
         std::vector<Live*> ready = I.readyRuns();
         if (!ready.empty()) {
             I.activate(ready);
+            // A run computing in time slices is ready again at once: between
+            // its slices, what the wait below does too (results, timers,
+            // polls and the leases they renew), or nothing else would move.
+            bool computing = false;
+            for (Live* l : ready)
+                computing = computing || l->computing;
+            if (computing) {
+                I.sliceGap();
+                I.routeFinished();
+                tick(I.now());
+            }
             continue;
         }
         // Attempts that were running when the run was last stopped.
@@ -255,16 +279,7 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
         } else if (wait > 0) {
             I.opts.clock->sleepMs(wait);
         }
-        t = I.now();
-        for (auto& [id, l] : I.live) {
-            if (l->finished) continue;
-            I.fireTimers(*l, t);
-            if (t - l->lastPoll >= I.opts.pollMs) {
-                l->lastPoll = t;
-                I.poll(*l);
-                I.store->acquireLease(id, I.opts.owner, t, kLeaseMs);
-            }
-        }
+        tick(I.now());
     }
 }
 
@@ -439,13 +454,17 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
         loading.reset();
         // Everything ready, in transactions of at most `batch` runs.
         std::vector<Live*> ready = I.readyRuns();
+        bool computing = false;
         for (size_t k = 0; k < ready.size(); k += batch) {
             std::vector<Live*> group(ready.begin() + long(k),
                                      ready.begin() + long(std::min(ready.size(), k + batch)));
             I.activate(group);
             st.activations += group.size();
             ++st.commits;
+            for (Live* l : group)
+                computing = computing || l->computing;
         }
+        if (computing) I.sliceGap();
         st.maxResident = std::max(st.maxResident, I.live.size());
         for (auto& [id, l] : I.live)
             if (!l->toDispatch.empty()) I.afterCommit(*l);

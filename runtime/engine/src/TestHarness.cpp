@@ -308,6 +308,7 @@ Engine& TestModule::Impl::engineFor(const TestOptions& o) {
     eo.gcStress = gcStress = o.gcStress;
     eo.owner = "flowrun-test";
     eo.boundarySnapshots = false;
+    eo.sliceMs = 0; // virtual time: a test's steps do not depend on the machine's speed
     eo.out = [this](std::string_view s) {
         if (sink) *sink += s;
     };

@@ -6,6 +6,7 @@
 //
 // Values are always bound, never spliced into SQL text. The SQL strings are
 // string literals, so the cache is keyed by their address.
+#include <chrono>
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -26,7 +27,8 @@ struct Store::Impl {
     sqlite3* db = nullptr;
     std::string path;
     int busyTimeoutMs = 0;
-    bool txnOpen = false;     // a Store::Txn is live
+    std::chrono::steady_clock::time_point busySince; // busyWait: when the current wait began
+    bool txnOpen = false;                            // a Store::Txn is live
     bool txnBroken = false;   // SQLite rolled it back on an error: refuse further use
     bool syncFull = true;     // synchronous=FULL (StoreOptions::synchronousNormal unset)
     bool txnDeferred = false; // the open Txn commits at NORMAL for the WalSyncer (Sync::Deferred)

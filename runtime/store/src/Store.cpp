@@ -3,9 +3,11 @@
 // StoreRuns.cpp, StoreSteps.cpp and StoreEvents.cpp.
 #include "flow/store/Store.h"
 
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <system_error>
+#include <thread>
 
 #include "Schema.h"
 #include "Sqlite.h"
@@ -22,6 +24,20 @@ const std::string& Store::path() const {
 }
 
 namespace {
+
+// SQLite's own busy timeout sleeps 1, 2, 5 ... then 100 ms between tries: a
+// writer waiting behind a run of short transactions with short gaps between
+// them (a run computing in time slices, docs/runtime.md) would wake up in a
+// gap only by luck, and give up after the timeout. Trying every millisecond
+// finds the gap.
+int busyWait(void* arg, int count) {
+    auto* impl = static_cast<Store::Impl*>(arg);
+    auto now = std::chrono::steady_clock::now();
+    if (count == 0) impl->busySince = now;
+    if (now - impl->busySince >= std::chrono::milliseconds(impl->busyTimeoutMs)) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return 1;
+}
 
 void prepareDirectory(const Store::Impl& impl) {
     if (impl.path == ":memory:") return;
@@ -85,7 +101,7 @@ std::unique_ptr<Store> Store::open(const StoreOptions& o) {
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
     int rc = sqlite3_open_v2(o.path.c_str(), &impl->db, flags, nullptr);
     if (rc != SQLITE_OK) impl->fail(rc, "cannot open");
-    sqlite3_busy_timeout(impl->db, o.busyTimeoutMs);
+    sqlite3_busy_handler(impl->db, busyWait, impl.get());
 
     schema::checkIdentity(*impl);
     // READWRITE silently falls back to read-only for a write-protected file;

@@ -143,6 +143,11 @@ Promise* Vm::startFunction(uint32_t fnIndex, std::span<const Value> args) {
     Closure* c = instantiate(fnIndex);
     hs.add(Value::object(c));
     Value result;
+    struct HostStart {
+        bool& flag;
+        explicit HostStart(bool& f) : flag(f) { flag = true; }
+        ~HostStart() { flag = false; }
+    } hostStart(hostStart_);
     try {
         result = call(Value::object(c), Value::undefined(), args);
     } catch (ThrowSignal&) {

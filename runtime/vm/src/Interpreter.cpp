@@ -239,20 +239,34 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
     do {                                                                                           \
         /* Every loop iteration passes here: one predictable test */                               \
         /* when neither a hook nor hard-snapshot mode is on. */                                    \
-        if (__builtin_expect(safepointHook == nullptr && !opts_.yieldAtBackEdges, 1)) DISPATCH();  \
+        if (__builtin_expect(safepointHook == nullptr && !opts_.yieldAtBackEdges && !sliceArmed_,  \
+                             1))                                                                   \
+            DISPATCH();                                                                            \
         if (safepointHook) PROTECT(safepointHook(*this, f));                                       \
+        /* A time slice (armSlice) is over: stop as below. */                                      \
+        if (sliceArmed_ && !sliceDue_ && --sliceCountdown_ == 0) {                                 \
+            sliceCountdown_ = kSliceCheck;                                                         \
+            sliceDue_ = std::chrono::steady_clock::now() >= sliceDeadline_;                        \
+        }                                                                                          \
         /* Hard-snapshot mode: stop here when nothing but this */                                  \
         /* fiber is on the C++ stack (entered from a Resume job: */                                \
         /* nativeDepth_ == 0) so the host can snapshot. The Resume */                              \
         /* job goes to the FRONT of the queue: the fiber continues */                              \
         /* before anything else, exactly as without the stop. */                                   \
-        if (opts_.yieldAtBackEdges && f->promise && f == entry && running_.size() == 1 &&          \
-            nativeDepth_ == 0) {                                                                   \
+        /* A slice also ends in the code of a workflow before its */                               \
+        /* first await (startFunction: nothing runs after it but jobs). */                         \
+        if ((opts_.yieldAtBackEdges || sliceDue_) && f->promise && f == entry &&                   \
+            running_.size() == 1 &&                                                                \
+            (nativeDepth_ == 0 || (sliceDue_ && nativeDepth_ == 1 && hostStart_))) {               \
             bool hostFrame = false;                                                                \
             for (auto& fr : f->frames)                                                             \
                 hostFrame = hostFrame || fr.returnToHost;                                          \
             if (!hostFrame) {                                                                      \
                 SAVEPC();                                                                          \
+                if (sliceDue_) {                                                                   \
+                    sliceArmed_ = sliceDue_ = false;                                               \
+                    sliceEnded_ = true;                                                            \
+                }                                                                                  \
                 f->yielded = true;                                                                 \
                 f->state = FiberState::Suspended;                                                  \
                 callDepth_ -= uint32_t(f->frames.size());                                          \

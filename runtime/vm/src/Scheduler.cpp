@@ -172,8 +172,15 @@ void Vm::runJob(Job& j) {
 }
 
 void Vm::runJobs() {
-    while (runOneJob()) {
+    while (!sliceEnded_ && runOneJob()) {
     }
+}
+
+void Vm::armSlice(std::chrono::steady_clock::time_point deadline) {
+    sliceDeadline_ = deadline;
+    sliceArmed_ = true;
+    sliceDue_ = sliceEnded_ = false;
+    sliceCountdown_ = kSliceCheck;
 }
 
 std::optional<Value> Vm::takeUnhandledRejection() {
@@ -202,7 +209,8 @@ Value Vm::startRun(Value workflow, Value args, Value options) {
     quoteJsonString(json, childId);
     json += ",\"workflow\":";
     quoteJsonString(json, module_->str(module_->workflows[w->index].name));
-    std::optional<std::string> a = stringifyJson(*this, isArray(args) ? args : Value::undefined(), "");
+    std::optional<std::string> a =
+        stringifyJson(*this, isArray(args) ? args : Value::undefined(), "");
     json += ",\"args\":" + (a ? *a : std::string("[]"));
     std::optional<std::string> o =
         isObjectLike(options) ? stringifyJson(*this, options, "") : std::nullopt;

@@ -89,6 +89,13 @@ struct EngineOptions {
     // the boundary is written as always). hardSnapshot still snapshots and
     // restores at every await.
     bool boundarySnapshots = true;
+    // Time slices (docs/runtime.md): a boundary whose workflow code computes
+    // longer than this (ms of wall time) stops at a loop back-edge and
+    // commits there; the run goes on in the next boundary. A long
+    // computation then never holds the database's write lock (every other
+    // writer's) for longer than this, and Ctrl-C and leases work between
+    // slices. 0: never (flowrun test). FLOW_SLICE_MS overrides it.
+    int64_t sliceMs = 500;
 };
 
 // A user-facing failure (unknown run, bad JSON, corrupt database or module):

@@ -12,6 +12,7 @@
 //     value with vm.throwValue(v): both raise a C++ ThrowSignal that the
 //     interpreter turns into a Flow exception (catchable by try/catch).
 //   - call back into Flow with vm.call(fn, thisValue, {args...}).
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -165,6 +166,16 @@ public:
     // driver snapshots and restores between jobs.
     bool runOneJob();
     bool hasJobs() const { return !jobs_.empty(); }
+    // Time slices (the durable engine, docs/runtime.md "Time slices"): once
+    // `deadline` passed, an async fiber running at the bottom of the
+    // interpreter stops at its next loop back-edge as in hard-snapshot mode
+    // (its Resume job first in the queue, nothing reordered), and runJobs()
+    // returns. sliceEnded() then stays true until the next armSlice. A long
+    // computation thus becomes several boundaries instead of one that holds
+    // the database's write lock for as long as it runs.
+    void armSlice(std::chrono::steady_clock::time_point deadline);
+    void disarmSlice() { sliceArmed_ = sliceDue_ = false; }
+    bool sliceEnded() const { return sliceEnded_; }
     // A promise rejected with no handler once the job queue drained (node's
     // "unhandled rejection", which ends the program): its reason, cleared;
     // nullopt when there is none.
@@ -368,6 +379,12 @@ private:
     std::vector<String*> interned_;
     std::unordered_map<std::string_view, String*> internIndex_;
     std::deque<Job> jobs_;
+    // armSlice: the clock is read every kSliceCheck back-edges, not at each.
+    static constexpr uint32_t kSliceCheck = 1024;
+    bool sliceArmed_ = false, sliceDue_ = false, sliceEnded_ = false;
+    bool hostStart_ = false; // startFunction is calling the function it starts
+    uint32_t sliceCountdown_ = 0;
+    std::chrono::steady_clock::time_point sliceDeadline_{};
     std::vector<Promise*> rejected_; // rejected while unhandled (checked after runJobs)
     Value exception_;
     Fiber* hostFiber_ = nullptr;  // runs host-initiated calls (inits, reactions)
