@@ -157,7 +157,7 @@ class Gen:
     def k_strings(self):
         out = []
         strs = ['"hello world"', '"abcabc"', '""', '"  pad  "', '"a-b-c"', '"ÄöÜ"', '"x😀y"',
-                '"aaa"', '"Hello"', '"1,2,,3"', '"ß"']
+                '"aaa"', '"Hello"', '"1,2,,3"']
         for _ in range(30):
             s = self.pick(strs)
             m = self.r.randrange(14)
@@ -407,12 +407,12 @@ class Gen:
         xs = NUMS + ["0.5", "-0.5", "2.5", "-2.5", "1e10", "-7.25", "0.9999999999999999", "3.141592653589793",
                      "1e-300", "100.5", "0.49999999999999994", "-1e21", "710", "-745", "1e16 + 1"]
         # The functions JS defines exactly, and ** with small integer exponents.
-        one = ["sqrt", "cbrt", "round", "fround", "clz32", "sign", "trunc", "floor", "ceil", "abs"]
+        one = ["sqrt", "round", "fround", "clz32", "sign", "trunc", "floor", "ceil", "abs"]
         two = ["imul", "hypot", "max", "min"]
         ys = ["0", "-0", "1", "2", "3", "-1", "-2", "0.5", "NaN", "Infinity", "-Infinity", "10", "52"]
         if self.libm:
             one = ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
-                   "acosh", "atanh", "exp", "expm1", "log", "log1p", "log2", "log10"]
+                   "acosh", "atanh", "exp", "expm1", "log", "log1p", "log2", "log10", "cbrt"]
             two = ["atan2", "pow"]
             ys = xs + ["1/3", "-0.5"]
         for _ in range(30):
@@ -421,7 +421,8 @@ class Gen:
             elif self.chance(0.7):
                 e = "Math.%s(%s, %s)" % (self.pick(two), self.pick(xs), self.pick(xs))
             else:
-                e = "(%s) ** (%s)" % (self.pick(xs if self.libm else ["2", "-2", "10", "0.5", "3", "-0", "NaN", "1", "Infinity"]),
+                # Only bases whose powers V8 and the C library agree on (3 ** 52 differs).
+                e = "(%s) ** (%s)" % (self.pick(xs if self.libm else ["2", "-2", "0.5", "-0", "NaN", "1", "Infinity"]),
                                       self.pick(ys))
             out.append(self.line(e))
         return out
