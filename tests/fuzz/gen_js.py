@@ -9,7 +9,7 @@ Usage:
                  [--budget S] [--out DIR]   run seeds A..B-1 (default 0:200), report
                                             the divergent ones (saved to DIR)
 Kinds: expr numfmt strings arrays objects json control async inspect math errors misc
-coerce (default: by seed); libm only with --kind (see EXTRA_KINDS).
+coerce stmt (default: by seed); libm only with --kind (see EXTRA_KINDS).
 
 The programs are deterministic and bounded (no unbounded loop, every loop has a
 constant trip count), and every run has a per-program timeout; --budget bounds the
@@ -25,7 +25,7 @@ import tempfile
 import time
 
 KINDS = ["expr", "numfmt", "strings", "arrays", "objects", "json", "control", "async", "inspect",
-         "math", "errors", "misc", "coerce"]
+         "math", "errors", "misc", "coerce", "stmt"]
 # Known, documented differences (docs/language.md, section 13) that the default kinds
 # avoid so that a divergence is news: the last digit of the C library's transcendental
 # Math functions and `**` (kind "libm", only on request), function toString (no source
@@ -511,6 +511,81 @@ class Gen:
                 e = "[Number(%s), +[%s], String(%s).length]" % (v, v, v)
             out.append(self.line(e))
         return out
+
+    # ---- stmt: random nested statements over a few variables (scoping, shadowing,
+    # closures in loops, break/continue/labels, try/finally, switch): the compiler's
+    # scopes, registers and jumps. Every loop runs a constant number of times.
+    def svar(self, scope):
+        return self.pick(scope)
+
+    def sexpr(self, scope, d=0):
+        if d > 1 or self.chance(0.4):
+            return self.pick([self.svar(scope), str(self.r.randrange(-3, 10)), '"s"', "fs.length"])
+        op = self.pick(["+", "-", "*", "%", "&", "|", "^", "<<", "===", "<", "&&", "||", "??"])
+        return "(%s %s %s)" % (self.sexpr(scope, d + 1), op, self.sexpr(scope, d + 1))
+
+    def sblock(self, scope, depth, loops):
+        out = []
+        for _ in range(self.r.randrange(1, 4)):
+            out.append(self.sstmt(scope, depth, loops))
+        return "{ " + " ".join(out) + " }"
+
+    def sstmt(self, scope, depth, loops):
+        m = self.r.randrange(12 if depth < 3 else 4)
+        # Assign only a, b, c and the w shadows (not loop variables: the loops stay bounded);
+        # clip() keeps strings short.
+        v = self.pick([x for x in scope if x[0] not in "xi"])
+        if m == 0:
+            return "%s = clip(%s);" % (v, self.sexpr(scope))
+        if m == 1:
+            return "fs.push(() => %s);" % self.sexpr(scope)
+        if m == 2:
+            return "log.push(%s);" % self.sexpr(scope)
+        if m == 3:
+            if loops:
+                labels = [x for x in loops if x]
+                return self.pick(["break", "continue"]) + (" " + self.pick(labels) if labels and self.chance(0.4) else "") + ";"
+            return "%s = %s;" % (v, self.sexpr(scope))
+        if m == 4:
+            return "if (%s) %s else %s" % (self.sexpr(scope), self.sblock(scope, depth + 1, loops),
+                                            self.sblock(scope, depth + 1, loops))
+        if m == 5:
+            self.n += 1
+            i, lab = "i%d" % self.n, "L%d" % self.n
+            return "%s: for (let %s = 0; %s < %d; %s++) %s" % (
+                lab, i, i, self.r.randrange(1, 4), i, self.sblock(scope + [i], depth + 1, loops + [lab]))
+        if m == 6:
+            self.n += 1
+            nv = self.pick(scope) if self.chance(0.5) else "w%d" % self.n
+            inner = [x for x in scope if x != nv] + [nv]
+            # The initializer must not name nv itself (TDZ; FLOW2011 at compile time in Flow).
+            return "{ let %s = %s; %s }" % (nv, self.sexpr([x for x in scope if x != nv] or ["1"]),
+                                            self.sblock(inner, depth + 1, loops)[2:-2])
+        if m == 7:
+            return "try %s catch (e) { log.push(\"c\" + e); } finally { log.push(\"f\"); }" % (
+                self.sblock(scope, depth + 1, loops)[:-1] + (" throw %s; }" % self.sexpr(scope) if self.chance(0.5) else "}"))
+        if m == 8:
+            self.n += 1
+            x = "x%d" % self.n
+            return "for (const %s of [%s, %s]) %s" % (x, self.sexpr(scope), self.sexpr(scope),
+                                                        self.sblock(scope + [x], depth + 1, loops + [""]))
+        if m == 9:
+            return "switch (%s) { case 1: %s case \"s\": %s default: %s }" % (
+                self.sexpr(scope), self.sstmt(scope, depth + 1, loops), self.sstmt(scope, depth + 1, loops),
+                self.sstmt(scope, depth + 1, loops))
+        if m == 10:
+            self.n += 1
+            fn = "g%d" % self.n
+            return "{ const %s = (p) => { %s = clip(p + %s); return %s }; log.push(%s(%s)); }" % (
+                fn, v, self.sexpr(scope), self.sexpr(scope + ["p"]), fn, self.sexpr(scope))
+        return "%s = clip(%s %s %s);" % (v, v, self.pick(["+", "-", "*", "??", "||", "&&"]), self.sexpr(scope))
+
+    def k_stmt(self):
+        scope = ["a", "b", "c"]
+        body = [self.sstmt(scope, 0, []) for _ in range(8)]
+        return (["const log = [], fs = []", "let a = 1, b = \"x\", c = null",
+                 "function clip(v) { return typeof v === \"string\" ? v.slice(0, 8) : v }"] + body +
+                ["console.log(JSON.stringify([a, b, c, log, fs.map(f => f())]))"])
 
 
 def generate(seed, kind=None):
