@@ -462,11 +462,395 @@ Value arrayFlatMap(Vm& vm, const Args& args, NativeFunction*) {
 
 // ---- sort
 
-// Sorts `elems` stably. Default order: undefined last, the rest by their
-// ToString in UTF-16 code-unit order. With a comparator: a bottom-up merge
-// sort that ping-pongs between two GC-visible arrays, so every value stays
-// rooted while the comparator runs (it may allocate, throw, or even mutate
-// the array being sorted: we sort a copy and write back only on success).
+// A comparator sort that makes exactly V8's comparator calls: a port of the
+// TimSort of V8's array-sort.tq (itself CPython's listsort): run detection,
+// binary insertion up to the minimum run length, merges with galloping. A
+// consistent comparator gives the one stable order either way; this matters
+// for the inconsistent ones users do write (`(a, b) => a > b` leaves [2, 1, 3]
+// as it is in node) and for comparators with side effects (their call order
+// and count). Both arrays are GC-visible heap arrays, so every value stays
+// rooted while the comparator runs (it may allocate, throw, or mutate the
+// array being sorted: the caller sorts a copy and writes back on success).
+class TimSort {
+public:
+    TimSort(Vm& vm, Array* work, Value cmp) : vm_(vm), a_(work->elems), cmp_(cmp) {
+        tmpArray_ = vm.newArray();
+    }
+
+    void sort() {
+        int64_t n = int64_t(a_.size());
+        if (n < 2) return;
+        int64_t low = 0, remaining = n;
+        int64_t minRun = minRunLength(remaining);
+        while (remaining != 0) {
+            int64_t run = countAndMakeRun(low, low + remaining);
+            if (run < minRun) {
+                int64_t forced = std::min(minRun, remaining);
+                binaryInsertionSort(low, low + run, low + forced);
+                run = forced;
+            }
+            runs_.push_back({low, run});
+            mergeCollapse();
+            low += run;
+            remaining -= run;
+        }
+        while (runs_.size() > 1) {
+            size_t i = runs_.size() - 2;
+            if (i > 0 && runs_[i - 1].len < runs_[i + 1].len) --i;
+            mergeAt(i);
+        }
+    }
+
+private:
+    struct Run {
+        int64_t base, len;
+    };
+    static constexpr int64_t kMinGallopWins = 7;
+
+    // V8's Compare: ToNumber of the comparator's result, NaN as 0.
+    double compare(Value x, Value y) {
+        Value r = vm_.call(cmp_, Value::undefined(), {x, y});
+        double d = r.isNumber() ? r.asNumber() : toNumber(vm_, r);
+        return d != d ? 0 : d;
+    }
+
+    static int64_t minRunLength(int64_t n) {
+        int64_t r = 0;
+        while (n >= 64) {
+            r |= n & 1;
+            n >>= 1;
+        }
+        return n + r;
+    }
+
+    // The length of the run at lowArg: ascending, or strictly descending
+    // (then reversed in place).
+    int64_t countAndMakeRun(int64_t lowArg, int64_t high) {
+        int64_t low = lowArg + 1;
+        if (low == high) return 1;
+        int64_t runLength = 2;
+        Value prev = a_[size_t(low)];
+        bool descending = compare(prev, a_[size_t(low - 1)]) < 0;
+        for (int64_t i = low + 1; i < high; ++i) {
+            Value cur = a_[size_t(i)];
+            double order = compare(cur, prev);
+            if (descending ? order >= 0 : order < 0) break;
+            prev = cur;
+            ++runLength;
+        }
+        if (descending) std::reverse(a_.begin() + lowArg, a_.begin() + lowArg + runLength);
+        return runLength;
+    }
+
+    // [low, start) is sorted; insert [start, high) one by one.
+    void binaryInsertionSort(int64_t low, int64_t startArg, int64_t high) {
+        for (int64_t start = low == startArg ? startArg + 1 : startArg; start < high; ++start) {
+            int64_t left = low, right = start;
+            Value pivot = a_[size_t(start)];
+            while (left < right) {
+                int64_t mid = left + ((right - left) >> 1);
+                if (compare(pivot, a_[size_t(mid)]) < 0)
+                    right = mid;
+                else
+                    left = mid + 1;
+            }
+            for (int64_t p = start; p > left; --p)
+                a_[size_t(p)] = a_[size_t(p - 1)];
+            a_[size_t(left)] = pivot;
+        }
+    }
+
+    bool invariantHolds(size_t n) const {
+        if (n < 2) return true;
+        return runs_[n - 2].len > runs_[n - 1].len + runs_[n].len;
+    }
+
+    void mergeCollapse() {
+        while (runs_.size() > 1) {
+            size_t n = runs_.size() - 2;
+            if (!invariantHolds(n + 1) || !invariantHolds(n)) {
+                if (runs_[n - 1].len < runs_[n + 1].len) --n;
+                mergeAt(n);
+            } else if (runs_[n].len <= runs_[n + 1].len) {
+                mergeAt(n);
+            } else {
+                break;
+            }
+        }
+    }
+
+    // Where key goes in arr[base, base+len) (before equal elements), searched
+    // by galloping from hint.
+    int64_t gallopLeft(std::vector<Value>& arr, Value key, int64_t base, int64_t len,
+                       int64_t hint) {
+        int64_t lastOfs = 0, offset = 1;
+        if (compare(arr[size_t(base + hint)], key) < 0) {
+            int64_t maxOfs = len - hint;
+            while (offset < maxOfs) {
+                if (compare(arr[size_t(base + hint + offset)], key) >= 0) break;
+                lastOfs = offset;
+                offset = (offset << 1) + 1;
+            }
+            offset = std::min(offset, maxOfs);
+            lastOfs += hint;
+            offset += hint;
+        } else {
+            int64_t maxOfs = hint + 1;
+            while (offset < maxOfs) {
+                if (compare(arr[size_t(base + hint - offset)], key) < 0) break;
+                lastOfs = offset;
+                offset = (offset << 1) + 1;
+            }
+            offset = std::min(offset, maxOfs);
+            int64_t t = lastOfs;
+            lastOfs = hint - offset;
+            offset = hint - t;
+        }
+        ++lastOfs;
+        while (lastOfs < offset) {
+            int64_t m = lastOfs + ((offset - lastOfs) >> 1);
+            if (compare(arr[size_t(base + m)], key) < 0)
+                lastOfs = m + 1;
+            else
+                offset = m;
+        }
+        return offset;
+    }
+
+    // Like gallopLeft, but after elements equal to key.
+    int64_t gallopRight(std::vector<Value>& arr, Value key, int64_t base, int64_t len,
+                        int64_t hint) {
+        int64_t lastOfs = 0, offset = 1;
+        if (compare(key, arr[size_t(base + hint)]) < 0) {
+            int64_t maxOfs = hint + 1;
+            while (offset < maxOfs) {
+                if (compare(key, arr[size_t(base + hint - offset)]) >= 0) break;
+                lastOfs = offset;
+                offset = (offset << 1) + 1;
+            }
+            offset = std::min(offset, maxOfs);
+            int64_t t = lastOfs;
+            lastOfs = hint - offset;
+            offset = hint - t;
+        } else {
+            int64_t maxOfs = len - hint;
+            while (offset < maxOfs) {
+                if (compare(key, arr[size_t(base + hint + offset)]) < 0) break;
+                lastOfs = offset;
+                offset = (offset << 1) + 1;
+            }
+            offset = std::min(offset, maxOfs);
+            lastOfs += hint;
+            offset += hint;
+        }
+        ++lastOfs;
+        while (lastOfs < offset) {
+            int64_t m = lastOfs + ((offset - lastOfs) >> 1);
+            if (compare(key, arr[size_t(base + m)]) < 0)
+                offset = m;
+            else
+                lastOfs = m + 1;
+        }
+        return offset;
+    }
+
+    // memmove of n values (the ranges may overlap).
+    static void move(std::vector<Value>& src, int64_t from, std::vector<Value>& dst, int64_t to,
+                     int64_t n) {
+        if (n <= 0) return;
+        if (&src == &dst && from < to)
+            std::copy_backward(src.begin() + from, src.begin() + from + n, dst.begin() + to + n);
+        else
+            std::copy(src.begin() + from, src.begin() + from + n, dst.begin() + to);
+    }
+
+    void mergeAt(size_t i) {
+        int64_t baseA = runs_[i].base, lenA = runs_[i].len;
+        int64_t baseB = runs_[i + 1].base, lenB = runs_[i + 1].len;
+        runs_[i].len = lenA + lenB;
+        runs_.erase(runs_.begin() + std::ptrdiff_t(i) + 1);
+        int64_t k = gallopRight(a_, a_[size_t(baseB)], baseA, lenA, 0);
+        baseA += k;
+        lenA -= k;
+        if (lenA == 0) return;
+        lenB = gallopLeft(a_, a_[size_t(baseA + lenA - 1)], baseB, lenB, lenB - 1);
+        if (lenB == 0) return;
+        if (lenA <= lenB)
+            mergeLow(baseA, lenA, baseB, lenB);
+        else
+            mergeHigh(baseA, lenA, baseB, lenB);
+    }
+
+    void mergeLow(int64_t baseA, int64_t lenA, int64_t baseB, int64_t lenB) {
+        std::vector<Value>& tmp = tmpArray_->elems;
+        tmp.assign(a_.begin() + baseA, a_.begin() + baseA + lenA);
+        int64_t dest = baseA, ct = 0, cb = baseB;
+        a_[size_t(dest++)] = a_[size_t(cb++)];
+        bool copyB = false;
+        if (--lenB == 0) goto done;
+        if (lenA == 1) {
+            copyB = true;
+            goto done;
+        }
+        for (;;) {
+            int64_t winsA = 0, winsB = 0;
+            for (;;) {
+                if (compare(a_[size_t(cb)], tmp[size_t(ct)]) < 0) {
+                    a_[size_t(dest++)] = a_[size_t(cb++)];
+                    ++winsB;
+                    --lenB;
+                    winsA = 0;
+                    if (lenB == 0) goto done;
+                    if (winsB >= minGallop_) break;
+                } else {
+                    a_[size_t(dest++)] = tmp[size_t(ct++)];
+                    ++winsA;
+                    --lenA;
+                    winsB = 0;
+                    if (lenA == 1) {
+                        copyB = true;
+                        goto done;
+                    }
+                    if (winsA >= minGallop_) break;
+                }
+            }
+            ++minGallop_;
+            bool first = true;
+            while (winsA >= kMinGallopWins || winsB >= kMinGallopWins || first) {
+                first = false;
+                minGallop_ = std::max<int64_t>(1, minGallop_ - 1);
+                winsA = gallopRight(tmp, a_[size_t(cb)], ct, lenA, 0);
+                if (winsA > 0) {
+                    move(tmp, ct, a_, dest, winsA);
+                    dest += winsA;
+                    ct += winsA;
+                    lenA -= winsA;
+                    if (lenA == 1) {
+                        copyB = true;
+                        goto done;
+                    }
+                    if (lenA == 0) goto done;
+                }
+                a_[size_t(dest++)] = a_[size_t(cb++)];
+                if (--lenB == 0) goto done;
+                winsB = gallopLeft(a_, tmp[size_t(ct)], cb, lenB, 0);
+                if (winsB > 0) {
+                    move(a_, cb, a_, dest, winsB);
+                    dest += winsB;
+                    cb += winsB;
+                    lenB -= winsB;
+                    if (lenB == 0) goto done;
+                }
+                a_[size_t(dest++)] = tmp[size_t(ct++)];
+                if (--lenA == 1) {
+                    copyB = true;
+                    goto done;
+                }
+            }
+            ++minGallop_;
+        }
+    done:
+        if (copyB) {
+            // The last element of run A belongs at the end of the merge.
+            move(a_, cb, a_, dest, lenB);
+            a_[size_t(dest + lenB)] = tmp[size_t(ct)];
+        } else if (lenA > 0) {
+            move(tmp, ct, a_, dest, lenA);
+        }
+    }
+
+    void mergeHigh(int64_t baseA, int64_t lenA, int64_t baseB, int64_t lenB) {
+        std::vector<Value>& tmp = tmpArray_->elems;
+        tmp.assign(a_.begin() + baseB, a_.begin() + baseB + lenB);
+        int64_t dest = baseB + lenB - 1, ct = lenB - 1, ca = baseA + lenA - 1;
+        a_[size_t(dest--)] = a_[size_t(ca--)];
+        bool copyA = false;
+        if (--lenA == 0) goto done;
+        if (lenB == 1) {
+            copyA = true;
+            goto done;
+        }
+        for (;;) {
+            int64_t winsA = 0, winsB = 0;
+            for (;;) {
+                if (compare(tmp[size_t(ct)], a_[size_t(ca)]) < 0) {
+                    a_[size_t(dest--)] = a_[size_t(ca--)];
+                    ++winsA;
+                    --lenA;
+                    winsB = 0;
+                    if (lenA == 0) goto done;
+                    if (winsA >= minGallop_) break;
+                } else {
+                    a_[size_t(dest--)] = tmp[size_t(ct--)];
+                    ++winsB;
+                    --lenB;
+                    winsA = 0;
+                    if (lenB == 1) {
+                        copyA = true;
+                        goto done;
+                    }
+                    if (winsB >= minGallop_) break;
+                }
+            }
+            ++minGallop_;
+            bool first = true;
+            while (winsA >= kMinGallopWins || winsB >= kMinGallopWins || first) {
+                first = false;
+                minGallop_ = std::max<int64_t>(1, minGallop_ - 1);
+                int64_t k = gallopRight(a_, tmp[size_t(ct)], baseA, lenA, lenA - 1);
+                winsA = lenA - k;
+                if (winsA > 0) {
+                    dest -= winsA;
+                    ca -= winsA;
+                    move(a_, ca + 1, a_, dest + 1, winsA);
+                    lenA -= winsA;
+                    if (lenA == 0) goto done;
+                }
+                a_[size_t(dest--)] = tmp[size_t(ct--)];
+                if (--lenB == 1) {
+                    copyA = true;
+                    goto done;
+                }
+                k = gallopLeft(tmp, a_[size_t(ca)], 0, lenB, lenB - 1);
+                winsB = lenB - k;
+                if (winsB > 0) {
+                    dest -= winsB;
+                    ct -= winsB;
+                    move(tmp, ct + 1, a_, dest + 1, winsB);
+                    lenB -= winsB;
+                    if (lenB == 1) {
+                        copyA = true;
+                        goto done;
+                    }
+                    if (lenB == 0) goto done;
+                }
+                a_[size_t(dest--)] = a_[size_t(ca--)];
+                if (--lenA == 0) goto done;
+            }
+            ++minGallop_;
+        }
+    done:
+        if (copyA) {
+            // The first element of run B belongs at the front of the merge.
+            dest -= lenA;
+            ca -= lenA;
+            move(a_, ca + 1, a_, dest + 1, lenA);
+            a_[size_t(dest)] = tmp[size_t(ct)];
+        } else if (lenB > 0) {
+            move(tmp, 0, a_, dest - (lenB - 1), lenB);
+        }
+    }
+
+    Vm& vm_;
+    std::vector<Value>& a_;
+    Value cmp_;
+    Array* tmpArray_;
+    std::vector<Run> runs_;
+    int64_t minGallop_ = kMinGallopWins;
+};
+
+// Sorts `elems`: undefined last, the rest by their ToString in UTF-16
+// code-unit order (a stable sort), or by the comparator (TimSort above).
 void sortValues(Vm& vm, std::vector<Value>& elems, Value cmp) {
     std::vector<Value> undefs;
     Array* work = vm.newArray(elems.size());
@@ -492,28 +876,8 @@ void sortValues(Vm& vm, std::vector<Value>& elems, Value cmp) {
         for (size_t i : order)
             elems.push_back(work->elems[i]);
     } else {
-        Array* tmp = vm.newArray(n);
-        tmp->elems.assign(n, Value::undefined());
-        Array* src = work;
-        Array* dst = tmp;
-        for (size_t width = 1; width < n; width *= 2) {
-            for (size_t lo = 0; lo < n; lo += 2 * width) {
-                size_t mid = std::min(lo + width, n), hi = std::min(lo + 2 * width, n);
-                size_t i = lo, j = mid, k = lo;
-                while (i < mid && j < hi) {
-                    Value r = vm.call(cmp, Value::undefined(), {src->elems[i], src->elems[j]});
-                    double d = r.isNumber() ? r.asNumber() : toNumber(vm, r);
-                    // Take from the right only when strictly greater: stable.
-                    dst->elems[k++] = d > 0 ? src->elems[j++] : src->elems[i++];
-                }
-                while (i < mid)
-                    dst->elems[k++] = src->elems[i++];
-                while (j < hi)
-                    dst->elems[k++] = src->elems[j++];
-            }
-            std::swap(src, dst);
-        }
-        elems = src->elems;
+        TimSort(vm, work, cmp).sort();
+        elems = work->elems;
     }
     elems.insert(elems.end(), undefs.begin(), undefs.end());
 }

@@ -4,6 +4,7 @@
 // toString/valueOf/hasOwnProperty, Array.prototype.toString, NaN, Infinity.
 #include <cmath>
 
+#include "StdlibUtil.h"
 #include "flow/vm/Natives.h"
 
 namespace flow::vm {
@@ -71,6 +72,11 @@ std::string joinArray(Vm& vm, Array* a, std::string_view sep, std::vector<Array*
     return out;
 }
 
+bool isBuiltin(const Vm& vm, Value v, Builtin b) {
+    Value g = vm.builtin(b);
+    return v.isObject() && g.isObject() && v.asObject() == g.asObject();
+}
+
 Value objectToString(Vm& vm, const Args& args, NativeFunction*) {
     Value t = args.thisValue;
     const char* tag = t.isUndefined() ? "Undefined"
@@ -80,7 +86,13 @@ Value objectToString(Vm& vm, const Args& args, NativeFunction*) {
                       : isString(t)   ? "String"
                       : t.isNumber()  ? "Number"
                       : t.isBool()    ? "Boolean"
-                                      : "Object";
+                      // What node prints for these ([[ErrorData]], @@toStringTag):
+                      // `${promise}`, String(Math) and the like reach here.
+                      : isType(t, ObjType::Promise)     ? "Promise"
+                      : stdlib::isError(vm, t)          ? "Error"
+                      : isBuiltin(vm, t, Builtin::Math) ? "Math"
+                      : isBuiltin(vm, t, Builtin::JSON) ? "JSON"
+                                                        : "Object";
     return Value::object(vm.newString(std::string("[object ") + tag + "]"));
 }
 

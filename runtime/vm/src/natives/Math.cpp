@@ -2,7 +2,8 @@
 // Flow's deterministic random() builtin replaces it.
 //
 // The transcendental functions come from the C library (glibc): V8 uses its
-// own port of fdlibm, so a rare result may differ from node in the last bit.
+// own port of fdlibm, so a result may differ from node in the last bit (pow: about
+// one whole power in ten, 3 ** 52; docs/language.md section 13 says so).
 // Everything JS defines exactly (round, sign, min/max with -0 and NaN, pow's
 // special cases, hypot, clz32, imul, fround) follows the spec to the bit.
 #include <algorithm>
