@@ -57,6 +57,19 @@ WORKFLOWS = [
     ("waits_race.flow", {}, [("go", {"ok": True})]),
     ("cancel_finally.flow", {}, [], {}, "cancel"),
 ]
+# More workflows, outside the default run (the CI time it would add): run them
+# with --extra, or any of either list with --only FILE[,FILE...].
+EXTRA = [
+    ("extra/saga.flow", {"id": 7}, []),
+    ("extra/fanout_map.flow", {"count": 20}, []),
+    ("extra/race_settled.flow", {}, [("approve", {"by": "ann"})]),
+    ("extra/events_match.flow", {}, []),
+    ("extra/parent_send.flow", {}, []),
+    ("extra/wf_timeout.flow", {}, []),
+    ("extra/state_big.flow", {"rounds": 120}, []),
+    ("extra/determinism.flow", {}, []),
+    ("extra/nested_finally.flow", {}, []),
+]
 ONCE = {"task.completed", "timer.fired", "signal.received", "event.emitted", "run.completed",
         "child.completed", "run.started", "event.received", "signal.timeout", "child.failed",
         "run.cancelled", "run.failed", "run.cancel-requested"}
@@ -221,9 +234,12 @@ def baseline(flowrun, wf):
     try:
         run_id = start(env, wf)
         t0 = time.time()
-        res = env.run(driver(wf), run_id)
+        res = env.run(driver(wf), run_id, check_rc=False)
+        if res.returncode not in (0, 1):  # 1: the run failed or was cancelled
+            raise RuntimeError("flowrun %s: exit %d\n%s" % (driver(wf), res.returncode, res.stderr))
         out = outcome(env, run_id, res.stdout)
         out["duration"] = time.time() - t0  # of the drive, for the random kills
+        out["rc"] = res.returncode
         return out
     finally:
         env.close()
@@ -271,7 +287,8 @@ def crash_series(flowrun, wf, hook):
                 state, res = env.run_paused(hook, n - 1, driver(wf), run_id)
             if state == "done":
                 rc, out, err = res
-                check(rc == 0, label + ": finished with exit %d: %s" % (rc, err))
+                check(rc == base["rc"], label + ": finished with exit %d (uncrashed: %d): %s" %
+                      (rc, base["rc"], err))
                 got = outcome(env, run_id, out)
                 compare(label + " (no crash)", got, base)
                 print("ok %s: %d commit points crashed and recovered (%.1f s)" %
@@ -451,45 +468,78 @@ def bad_databases(flowrun):
         env.close()
 
 
+def select(opts):
+    """The workflows to run: WORKFLOWS, plus EXTRA with --extra; --only FILE[,FILE...]
+    picks from both lists by file name (with or without the extra/ prefix)."""
+    wfs = WORKFLOWS + (EXTRA if "--extra" in opts else [])
+    if "--only" in opts:
+        names = opts["--only"].split(",")
+        known = {w[0]: w for w in WORKFLOWS + EXTRA}
+        known.update({os.path.basename(w[0]): w for w in WORKFLOWS + EXTRA})
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError("unknown workflow(s) %s" % ", ".join(unknown))
+        wfs = [known[n] for n in names]
+    return wfs
+
+
 def main():
     args = sys.argv[1:]
-    if len(args) > 1 and args[1] == "--random":
+    if not args or args[0].startswith("-"):
+        print(__doc__)
+        return 2
+    flowrun = os.path.abspath(args[0])
+    opts = {}
+    rest = args[1:]
+    while rest:
+        if rest[0] == "--extra":
+            opts["--extra"] = True
+            rest = rest[1:]
+        elif rest[0] in ("--random", "--trials", "--kills", "--only") and len(rest) > 1:
+            opts[rest[0]] = rest[1]
+            rest = rest[2:]
+        else:
+            print(__doc__)
+            return 2
+    try:
+        wfs = select(opts)
+    except ValueError as e:
+        print("run_durability.py: %s" % e)
+        return 2
+    t0 = time.time()
+    if "--random" in opts:
         import random
-        opts = dict(zip(args[1::2], args[2::2]))
         try:
             seed, trials, kills = (int(opts["--random"]), int(opts.get("--trials", 3)),
                                    int(opts.get("--kills", 3)))
-        except (KeyError, ValueError):
+        except ValueError:
             print(__doc__)
             return 2
-        flowrun = os.path.abspath(args[0])
-        t0 = time.time()
-        for k, wf in enumerate(WORKFLOWS):
+        for wf in wfs:
+            # seeded by the workflow's place in the lists, so adding --only keeps a
+            # workflow's kill times
+            k = (WORKFLOWS + EXTRA).index(wf)
             try:
                 random_series(flowrun, wf, random.Random(seed * 1000 + k), trials, kills)
             except Exception as e:
                 check(False, "%s random: %s" % (wf[0], e))
         print("%d failures (%.1f s, seed %d)" % (len(failures), time.time() - t0, seed))
         return 1 if failures else 0
-    if len(args) != 1:
-        print(__doc__)
-        return 2
-    flowrun = os.path.abspath(args[0])
-    t0 = time.time()
-    for wf in WORKFLOWS:
+    for wf in wfs:
         for hook in ("FLOW_TEST_PAUSE_AT_COMMIT", "FLOW_TEST_PAUSE_BEFORE_COMMIT"):
             try:
                 crash_series(flowrun, wf, hook)
             except Exception as e:  # a flowrun that failed outright
                 check(False, "%s %s: %s" % (wf[0], hook, e))
-    try:
-        cancel_cases(flowrun)
-    except Exception as e:
-        check(False, "cancel cases: %s" % e)
-    try:
-        bad_databases(flowrun)
-    except Exception as e:
-        check(False, "bad databases: %s" % e)
+    if "--only" not in opts:
+        try:
+            cancel_cases(flowrun)
+        except Exception as e:
+            check(False, "cancel cases: %s" % e)
+        try:
+            bad_databases(flowrun)
+        except Exception as e:
+            check(False, "bad databases: %s" % e)
     print("%d failures (%.1f s)" % (len(failures), time.time() - t0))
     return 1 if failures else 0
 
