@@ -3,7 +3,10 @@
 
 For each workflow (sequential steps; parallel branches with retries; timers plus
 signals; child workflows; waits with timeouts, waitForEvent + emit, race and
-allSettled; a cancel reaching branches, a child and finally blocks) and for
+allSettled; a cancel reaching branches, a child and finally blocks; a parent
+send()ing work to three children; a workflow timeout during a wait, with awaits
+in finally blocks; VM state across boundaries: pending user promises, closures,
+-0/NaN, lone surrogates through tasks and events) and for
 N = 1, 2, 3, ...: run it with a hook that stops the real flowrun process just
 before / just after its Nth commit (FLOW_TEST_PAUSE_BEFORE_COMMIT /
 FLOW_TEST_PAUSE_AT_COMMIT), kill -9 it there, `flowrun resume` it to the end, and
@@ -22,13 +25,21 @@ request and drives the run), then by `flowrun resume` after a crash.
 Then the bad-database cases of the issue: a database locked by another writer, a
 database of a newer schema, a corrupt snapshot row, a file that is not a database.
 
-Usage: run_durability.py FLOWRUN        exit 0 when every check holds
+Usage: run_durability.py FLOWRUN [--extra] [--only FILE[,FILE...]]
+           exit 0 when every check holds. --extra adds the workflows of extra/
+           (EXTRA below: a saga with compensations and a retry list, parallelMap of
+           20 exec tasks, race/allSettled/any of failing tasks, waitForEvent with
+           match across runs, heap state of 10k elements, now/uuid/random kept
+           across crashes, nested finally blocks and 50 sleeps, task and child
+           timeouts; ~6 min); --only runs just the named workflows of either list
+           (by file name), without the cancel and bad-database cases
        run_durability.py FLOWRUN --random SEED [--trials N] [--kills K]
            instead of the hooks, kill -9 the driving flowrun after a random delay
            (seeded; spread over the uncrashed run's duration, so during task
            execution as well as between commits), up to K times per run, N runs
            per workflow, then resume to the end; the same comparisons. Bounded:
-           N x K x the workflows' durations (~1 min for N=3, K=3).
+           N x K x the workflows' durations (~1 min for N=3, K=3); --extra and
+           --only select the workflows as above.
 """
 import collections
 import json
@@ -56,6 +67,9 @@ WORKFLOWS = [
     ("children.flow", {}, []),
     ("waits_race.flow", {}, [("go", {"ok": True})]),
     ("cancel_finally.flow", {}, [], {}, "cancel"),
+    ("parent_send.flow", {}, []),
+    ("wf_timeout.flow", {}, []),
+    ("vm_state.flow", {}, []),
 ]
 # More workflows, outside the default run (the CI time it would add): run them
 # with --extra, or any of either list with --only FILE[,FILE...].
@@ -64,11 +78,10 @@ EXTRA = [
     ("extra/fanout_map.flow", {"count": 20}, []),
     ("extra/race_settled.flow", {}, [("approve", {"by": "ann"})]),
     ("extra/events_match.flow", {}, []),
-    ("extra/parent_send.flow", {}, []),
-    ("extra/wf_timeout.flow", {}, []),
     ("extra/state_big.flow", {"rounds": 120}, []),
     ("extra/determinism.flow", {}, []),
     ("extra/nested_finally.flow", {}, []),
+    ("extra/timeouts_children.flow", {}, []),
 ]
 ONCE = {"task.completed", "timer.fired", "signal.received", "event.emitted", "run.completed",
         "child.completed", "run.started", "event.received", "signal.timeout", "child.failed",
