@@ -22,7 +22,8 @@ N stops growing when the process finishes without reaching its Nth commit.
 The cancel workflow is driven first by `flowrun cancel` (which applies the
 request and drives the run), then by `flowrun resume` after a crash.
 
-Then the bad-database cases of the issue: a database locked by another writer, a
+Then a resume right after a kill -9 whose process is still a zombie (not reaped),
+and the bad-database cases of the issue: a database locked by another writer, a
 database of a newer schema, a corrupt snapshot row, a file that is not a database.
 
 Usage: run_durability.py FLOWRUN [--extra] [--only FILE[,FILE...]]
@@ -379,6 +380,38 @@ def cancel_cases(flowrun):
         env.close()
 
 
+def zombie_case(flowrun):
+    """kill -9 of the driving flowrun, its parent not yet reaping it (a zombie, as
+    when `timeout -s KILL` dies with it): `flowrun resume` at once takes the
+    lease over instead of failing with 'being driven by another process'."""
+    env = Env(flowrun)
+    try:
+        run_id = start(env, WORKFLOWS[0])
+        e = dict(env.env)
+        e["FLOW_TEST_PAUSE_AT_COMMIT"] = "1"
+        p = subprocess.Popen([flowrun, "resume", run_id], cwd=HERE, env=e,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.time() + TIMEOUT
+            while time.time() < deadline:  # the pause line comes after the commit
+                if p.stderr.readline().startswith("flowrun-test: paused"):
+                    break
+            os.kill(p.pid, signal.SIGKILL)
+            for _ in range(500):  # a zombie: dead, not reaped (no wait() yet)
+                with open("/proc/%d/stat" % p.pid) as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        break
+                time.sleep(0.01)
+            res = env.run("resume", run_id, check_rc=False)
+            if check(res.returncode == 0, "resume after a kill -9, the killed process a zombie: "
+                     "exit %d: %s" % (res.returncode, res.stderr)):
+                print("ok resume at once after a kill -9 (the killed process not reaped)", flush=True)
+        finally:
+            p.wait()
+    finally:
+        env.close()
+
+
 def cancel_requested(env, run_id):
     con = sqlite3.connect(env.env["FLOW_DB"])
     row = con.execute("SELECT cancel_requested FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -549,6 +582,10 @@ def main():
             cancel_cases(flowrun)
         except Exception as e:
             check(False, "cancel cases: %s" % e)
+        try:
+            zombie_case(flowrun)
+        except Exception as e:
+            check(False, "zombie case: %s" % e)
         try:
             bad_databases(flowrun)
         except Exception as e:
