@@ -30,7 +30,8 @@ Usage: run_durability.py FLOWRUN [--extra] [--only FILE[,FILE...]]
            exit 0 when every check holds. --extra adds the workflows of extra/
            (EXTRA below: a saga with compensations and a retry list, parallelMap of
            20 exec tasks, race/allSettled/any of failing tasks, waitForEvent with
-           match across runs, heap state of 10k elements, now/uuid/random kept
+           match across runs, a signal queue with 4 MB of state, heap state of
+           10k elements, now/uuid/random kept
            across crashes, nested finally blocks and 50 sleeps, task and child
            timeouts; ~6 min); --only runs just the named workflows of either list
            (by file name), without the cancel and bad-database cases
@@ -83,6 +84,7 @@ EXTRA = [
     ("extra/determinism.flow", {}, []),
     ("extra/nested_finally.flow", {}, []),
     ("extra/timeouts_children.flow", {}, []),
+    ("extra/signal_queue.flow", {}, [("item", {"n": i}) for i in range(12)] + [("item", {"n": -1})]),
 ]
 ONCE = {"task.completed", "timer.fired", "signal.received", "event.emitted", "run.completed",
         "child.completed", "run.started", "event.received", "signal.timeout", "child.failed",
