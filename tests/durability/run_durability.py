@@ -31,9 +31,8 @@ Usage: run_durability.py FLOWRUN [--extra] [--only FILE[,FILE...]]
            (EXTRA below: a saga with compensations and a retry list, parallelMap of
            20 exec tasks, race/allSettled/any of failing tasks, waitForEvent with
            match across runs, a signal queue with 4 MB of state, heap state of
-           10k elements, now/uuid/random kept
-           across crashes, nested finally blocks and 50 sleeps, task and child
-           timeouts; ~6 min); --only runs just the named workflows of either list
+           10k elements, now/uuid/random kept across crashes, nested finally
+           blocks and 50 sleeps, task and child timeouts; ~7 min); --only runs just the named workflows of either list
            (by file name), without the cancel and bad-database cases
        run_durability.py FLOWRUN --random SEED [--trials N] [--kills K]
            instead of the hooks, kill -9 the driving flowrun after a random delay
