@@ -3,7 +3,10 @@
 
 For each workflow (sequential steps; parallel branches with retries; timers plus
 signals; child workflows; waits with timeouts, waitForEvent + emit, race and
-allSettled; a cancel reaching branches, a child and finally blocks) and for
+allSettled; a cancel reaching branches, a child and finally blocks; a parent
+send()ing work to three children; a workflow timeout during a wait, with awaits
+in finally blocks; VM state across boundaries: pending user promises, closures,
+-0/NaN, lone surrogates through tasks and events) and for
 N = 1, 2, 3, ...: run it with a hook that stops the real flowrun process just
 before / just after its Nth commit (FLOW_TEST_PAUSE_BEFORE_COMMIT /
 FLOW_TEST_PAUSE_AT_COMMIT), kill -9 it there, `flowrun resume` it to the end, and
@@ -19,16 +22,25 @@ N stops growing when the process finishes without reaching its Nth commit.
 The cancel workflow is driven first by `flowrun cancel` (which applies the
 request and drives the run), then by `flowrun resume` after a crash.
 
-Then the bad-database cases of the issue: a database locked by another writer, a
+Then a resume right after a kill -9 whose process is still a zombie (not reaped),
+and the bad-database cases of the issue: a database locked by another writer, a
 database of a newer schema, a corrupt snapshot row, a file that is not a database.
 
-Usage: run_durability.py FLOWRUN        exit 0 when every check holds
+Usage: run_durability.py FLOWRUN [--extra] [--only FILE[,FILE...]]
+           exit 0 when every check holds. --extra adds the workflows of extra/
+           (EXTRA below: a saga with compensations and a retry list, parallelMap of
+           20 exec tasks, race/allSettled/any of failing tasks, waitForEvent with
+           match across runs, a signal queue with 4 MB of state, heap state of
+           10k elements, now/uuid/random kept across crashes, nested finally
+           blocks and 50 sleeps, task and child timeouts; ~7 min); --only runs just the named workflows of either list
+           (by file name), without the cancel and bad-database cases
        run_durability.py FLOWRUN --random SEED [--trials N] [--kills K]
            instead of the hooks, kill -9 the driving flowrun after a random delay
            (seeded; spread over the uncrashed run's duration, so during task
            execution as well as between commits), up to K times per run, N runs
            per workflow, then resume to the end; the same comparisons. Bounded:
-           N x K x the workflows' durations (~1 min for N=3, K=3).
+           N x K x the workflows' durations (~1 min for N=3, K=3); --extra and
+           --only select the workflows as above.
 """
 import collections
 import json
@@ -56,6 +68,22 @@ WORKFLOWS = [
     ("children.flow", {}, []),
     ("waits_race.flow", {}, [("go", {"ok": True})]),
     ("cancel_finally.flow", {}, [], {}, "cancel"),
+    ("parent_send.flow", {}, []),
+    ("wf_timeout.flow", {}, []),
+    ("vm_state.flow", {}, []),
+]
+# More workflows, outside the default run (the CI time it would add): run them
+# with --extra, or any of either list with --only FILE[,FILE...].
+EXTRA = [
+    ("extra/saga.flow", {"id": 7}, []),
+    ("extra/fanout_map.flow", {"count": 20}, []),
+    ("extra/race_settled.flow", {}, [("approve", {"by": "ann"})]),
+    ("extra/events_match.flow", {}, []),
+    ("extra/state_big.flow", {"rounds": 120}, []),
+    ("extra/determinism.flow", {}, []),
+    ("extra/nested_finally.flow", {}, []),
+    ("extra/timeouts_children.flow", {}, []),
+    ("extra/signal_queue.flow", {}, [("item", {"n": i}) for i in range(12)] + [("item", {"n": -1})]),
 ]
 ONCE = {"task.completed", "timer.fired", "signal.received", "event.emitted", "run.completed",
         "child.completed", "run.started", "event.received", "signal.timeout", "child.failed",
@@ -221,9 +249,12 @@ def baseline(flowrun, wf):
     try:
         run_id = start(env, wf)
         t0 = time.time()
-        res = env.run(driver(wf), run_id)
+        res = env.run(driver(wf), run_id, check_rc=False)
+        if res.returncode not in (0, 1):  # 1: the run failed or was cancelled
+            raise RuntimeError("flowrun %s: exit %d\n%s" % (driver(wf), res.returncode, res.stderr))
         out = outcome(env, run_id, res.stdout)
         out["duration"] = time.time() - t0  # of the drive, for the random kills
+        out["rc"] = res.returncode
         return out
     finally:
         env.close()
@@ -271,7 +302,8 @@ def crash_series(flowrun, wf, hook):
                 state, res = env.run_paused(hook, n - 1, driver(wf), run_id)
             if state == "done":
                 rc, out, err = res
-                check(rc == 0, label + ": finished with exit %d: %s" % (rc, err))
+                check(rc == base["rc"], label + ": finished with exit %d (uncrashed: %d): %s" %
+                      (rc, base["rc"], err))
                 got = outcome(env, run_id, out)
                 compare(label + " (no crash)", got, base)
                 print("ok %s: %d commit points crashed and recovered (%.1f s)" %
@@ -345,6 +377,38 @@ def cancel_cases(flowrun):
         check(run_status(env, run_id) == ("failed", "Cancelled"),
               "cancel of a fresh child: the parent ended %r" % (run_status(env, run_id),))
         print("ok cancels (after a timeout and a crash; of a child nobody drove yet)", flush=True)
+    finally:
+        env.close()
+
+
+def zombie_case(flowrun):
+    """kill -9 of the driving flowrun, its parent not yet reaping it (a zombie, as
+    when `timeout -s KILL` dies with it): `flowrun resume` at once takes the
+    lease over instead of failing with 'being driven by another process'."""
+    env = Env(flowrun)
+    try:
+        run_id = start(env, WORKFLOWS[0])
+        e = dict(env.env)
+        e["FLOW_TEST_PAUSE_AT_COMMIT"] = "1"
+        p = subprocess.Popen([flowrun, "resume", run_id], cwd=HERE, env=e,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.time() + TIMEOUT
+            while time.time() < deadline:  # the pause line comes after the commit
+                if p.stderr.readline().startswith("flowrun-test: paused"):
+                    break
+            os.kill(p.pid, signal.SIGKILL)
+            for _ in range(500):  # a zombie: dead, not reaped (no wait() yet)
+                with open("/proc/%d/stat" % p.pid) as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        break
+                time.sleep(0.01)
+            res = env.run("resume", run_id, check_rc=False)
+            if check(res.returncode == 0, "resume after a kill -9, the killed process a zombie: "
+                     "exit %d: %s" % (res.returncode, res.stderr)):
+                print("ok resume at once after a kill -9 (the killed process not reaped)", flush=True)
+        finally:
+            p.wait()
     finally:
         env.close()
 
@@ -451,45 +515,82 @@ def bad_databases(flowrun):
         env.close()
 
 
+def select(opts):
+    """The workflows to run: WORKFLOWS, plus EXTRA with --extra; --only FILE[,FILE...]
+    picks from both lists by file name (with or without the extra/ prefix)."""
+    wfs = WORKFLOWS + (EXTRA if "--extra" in opts else [])
+    if "--only" in opts:
+        names = opts["--only"].split(",")
+        known = {w[0]: w for w in WORKFLOWS + EXTRA}
+        known.update({os.path.basename(w[0]): w for w in WORKFLOWS + EXTRA})
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError("unknown workflow(s) %s" % ", ".join(unknown))
+        wfs = [known[n] for n in names]
+    return wfs
+
+
 def main():
     args = sys.argv[1:]
-    if len(args) > 1 and args[1] == "--random":
+    if not args or args[0].startswith("-"):
+        print(__doc__)
+        return 2
+    flowrun = os.path.abspath(args[0])
+    opts = {}
+    rest = args[1:]
+    while rest:
+        if rest[0] == "--extra":
+            opts["--extra"] = True
+            rest = rest[1:]
+        elif rest[0] in ("--random", "--trials", "--kills", "--only") and len(rest) > 1:
+            opts[rest[0]] = rest[1]
+            rest = rest[2:]
+        else:
+            print(__doc__)
+            return 2
+    try:
+        wfs = select(opts)
+    except ValueError as e:
+        print("run_durability.py: %s" % e)
+        return 2
+    t0 = time.time()
+    if "--random" in opts:
         import random
-        opts = dict(zip(args[1::2], args[2::2]))
         try:
             seed, trials, kills = (int(opts["--random"]), int(opts.get("--trials", 3)),
                                    int(opts.get("--kills", 3)))
-        except (KeyError, ValueError):
+        except ValueError:
             print(__doc__)
             return 2
-        flowrun = os.path.abspath(args[0])
-        t0 = time.time()
-        for k, wf in enumerate(WORKFLOWS):
+        for wf in wfs:
+            # seeded by the workflow's place in the lists, so adding --only keeps a
+            # workflow's kill times
+            k = (WORKFLOWS + EXTRA).index(wf)
             try:
                 random_series(flowrun, wf, random.Random(seed * 1000 + k), trials, kills)
             except Exception as e:
                 check(False, "%s random: %s" % (wf[0], e))
         print("%d failures (%.1f s, seed %d)" % (len(failures), time.time() - t0, seed))
         return 1 if failures else 0
-    if len(args) != 1:
-        print(__doc__)
-        return 2
-    flowrun = os.path.abspath(args[0])
-    t0 = time.time()
-    for wf in WORKFLOWS:
+    for wf in wfs:
         for hook in ("FLOW_TEST_PAUSE_AT_COMMIT", "FLOW_TEST_PAUSE_BEFORE_COMMIT"):
             try:
                 crash_series(flowrun, wf, hook)
             except Exception as e:  # a flowrun that failed outright
                 check(False, "%s %s: %s" % (wf[0], hook, e))
-    try:
-        cancel_cases(flowrun)
-    except Exception as e:
-        check(False, "cancel cases: %s" % e)
-    try:
-        bad_databases(flowrun)
-    except Exception as e:
-        check(False, "bad databases: %s" % e)
+    if "--only" not in opts:
+        try:
+            cancel_cases(flowrun)
+        except Exception as e:
+            check(False, "cancel cases: %s" % e)
+        try:
+            zombie_case(flowrun)
+        except Exception as e:
+            check(False, "zombie case: %s" % e)
+        try:
+            bad_databases(flowrun)
+        except Exception as e:
+            check(False, "bad databases: %s" % e)
     print("%d failures (%.1f s)" % (len(failures), time.time() - t0))
     return 1 if failures else 0
 

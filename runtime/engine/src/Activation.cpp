@@ -13,6 +13,7 @@
 #include "flow/vm/Json.h"
 #include "flow/vm/Natives.h"
 #include "flow/vm/Snapshot.h"
+#include "flow/vm/Unicode.h"
 
 namespace flow::engine {
 
@@ -145,18 +146,19 @@ std::string Engine::Impl::errorJson(vm::Vm& v, vm::Value e) {
         if (isError) {
             Value nm = v.getNamed(e, v.names.name), msg = v.getNamed(e, v.names.message),
                   st = v.getNamed(e, v.names.stack);
-            std::string name = toStdString(v, nm);
-            std::string message = msg.isUndefined() ? "" : toStdString(v, msg);
+            // Strict UTF-8 (lone surrogates become U+FFFD): Json refuses WTF-8.
+            std::string name = toUtf8(toStdString(v, nm));
+            std::string message = msg.isUndefined() ? "" : toUtf8(toStdString(v, msg));
             std::string trace;
             if (isString(st)) {
                 const std::string& s = asString(st)->data;
                 auto nl = s.find("\n    at ");
-                if (nl != std::string::npos) trace = s.substr(nl);
+                if (nl != std::string::npos) trace = toUtf8(s.substr(nl));
             }
             // Extra fields a task error carries (attempts, status, exitCode).
             for (String* k : asObj(e)->ownKeys()) {
-                auto j = stringifyJson(v, *asObj(e)->findOwn(k), "");
-                if (j) out[std::string(k->view())] = Json::parse(*j, nullptr, false);
+                auto j = stringifyHostJson(v, *asObj(e)->findOwn(k));
+                if (j) out[toUtf8(k->view())] = Json::parse(*j, nullptr, false);
             }
             out["name"] = name;
             out["message"] = message;
@@ -164,11 +166,11 @@ std::string Engine::Impl::errorJson(vm::Vm& v, vm::Value e) {
         } else {
             std::string text;
             if (isString(e)) {
-                quoteJsonString(text, asString(e)->view());
+                quoteJsonString(text, asString(e)->view(), true);
             } else {
-                text = inspectValue(v, e);
+                text = toUtf8(inspectValue(v, e));
             }
-            auto j = stringifyJson(v, e, "");
+            auto j = stringifyHostJson(v, e);
             out["value"] = j ? Json::parse(*j, nullptr, false) : Json();
             out["text"] = text;
         }
@@ -584,7 +586,7 @@ void Engine::Impl::checkOutcome(Live& l) {
     if (p->state == vm::PromiseState::Fulfilled) {
         std::string json; // empty: undefined (no JSON)
         try {
-            auto j = vm::stringifyJson(v, p->result, "");
+            auto j = vm::stringifyHostJson(v, p->result);
             if (j) json = *j;
         } catch (vm::ThrowSignal&) {
             vm::Value e = v.takeException();

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "EngineImpl.h"
 #include "flow/bytecode/Reader.h"
@@ -79,7 +81,15 @@ bool ownerIsDeadHere(const std::string& owner) {
     if (owner.substr(at + 1) != host) return false;
     long pid = std::strtol(owner.c_str(), nullptr, 10);
     if (pid <= 0) return false;
-    return ::kill(pid_t(pid), 0) != 0 && errno == ESRCH;
+    if (::kill(pid_t(pid), 0) != 0) return errno == ESRCH;
+    // A killed process stays a zombie until its parent reaps it (a parent that
+    // was killed with it, like `timeout -s KILL`, leaves that to init): it holds
+    // no lease any more. Linux: the state after "(comm)" in /proc/PID/stat.
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    auto close = text.rfind(')');
+    return close != std::string::npos && close + 2 < text.size() &&
+           (text[close + 2] == 'Z' || text[close + 2] == 'X');
 }
 
 Live& Engine::Impl::load(const std::string& runId) {

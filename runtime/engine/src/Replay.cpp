@@ -307,7 +307,7 @@ void Replayer::runVm() {
         } else if (p->state == vm::PromiseState::Fulfilled) {
             std::string json;
             try {
-                if (auto j = vm::stringifyJson(v, p->result, "")) json = *j;
+                if (auto j = vm::stringifyHostJson(v, p->result)) json = *j;
                 finish(RunStatus::Completed, json, "");
             } catch (vm::ThrowSignal&) {
                 vm::Value e = v.takeException();

@@ -43,7 +43,7 @@ Value guarded(Vm& v, F f) {
 }
 
 std::string jsonOf(Vm& v, Value x) {
-    auto s = stringifyJson(v, x, "");
+    auto s = stringifyHostJson(v, x);
     return s ? *s : "null";
 }
 

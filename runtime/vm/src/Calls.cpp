@@ -19,7 +19,7 @@ Value callTask(Vm& vm, TaskRef* t, std::span<const Value> args) {
     hs.add(Value::object(obj));
     for (size_t i = 0; i < d.params.size(); ++i)
         obj->setOwn(vm.intern(m.str(d.params[i])), i < args.size() ? args[i] : Value::undefined());
-    std::optional<std::string> json = stringifyJson(vm, Value::object(obj), "");
+    std::optional<std::string> json = stringifyHostJson(vm, Value::object(obj));
     std::string req = "{\"args\":" + (json ? *json : std::string("{}")) + "}";
     HostOp& op = vm.addOp(OpKind::Task, t->index, std::move(req));
     return Value::object(op.promise);

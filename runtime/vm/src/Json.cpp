@@ -50,6 +50,7 @@ struct Stringifier {
     std::string gap;
     std::vector<HeapObject*> stack;
     std::string out;
+    bool wellFormed = false;
 
     // Serializes v (a property value); returns false when it is omitted.
     bool write(Value v, const std::string& indent) {
@@ -67,7 +68,7 @@ struct Stringifier {
             return true;
         }
         if (isString(v)) {
-            quoteJsonString(out, asString(v)->view());
+            quoteJsonString(out, asString(v)->view(), wellFormed);
             return true;
         }
         if (!isObjectLike(v) || isCallable(v)) return false;
@@ -101,7 +102,7 @@ struct Stringifier {
                 size_t mark = out.size();
                 if (any) out += ',';
                 if (!gap.empty()) out += "\n" + inner;
-                quoteJsonString(out, k->view());
+                quoteJsonString(out, k->view(), wellFormed);
                 out += gap.empty() ? ":" : ": ";
                 if (!write(*pv, inner)) {
                     out.resize(mark);
@@ -119,7 +120,7 @@ struct Stringifier {
 
 } // namespace
 
-void quoteJsonString(std::string& out, std::string_view s) {
+void quoteJsonString(std::string& out, std::string_view s, bool wellFormed) {
     out.reserve(out.size() + s.size() + 2);
     out += '"';
     size_t i = 0;
@@ -173,8 +174,14 @@ void quoteJsonString(std::string& out, std::string_view s) {
             ++i;
             continue;
         }
-        // An encoded lone surrogate (ED A0..BF xx) is escaped, as JS does.
+        // An encoded lone surrogate (ED A0..BF xx) is escaped, as JS does, or
+        // replaced by U+FFFD in JSON meant for the host.
         if (c == 0xED && i + 2 < s.size() && uint8_t(s[i + 1]) >= 0xA0) {
+            if (wellFormed) {
+                out += "\xEF\xBF\xBD";
+                i += 3;
+                continue;
+            }
             uint32_t cp =
                 ((c & 0x0F) << 12) | ((uint8_t(s[i + 1]) & 0x3F) << 6) | (uint8_t(s[i + 2]) & 0x3F);
             char buf[8];
@@ -208,6 +215,12 @@ std::optional<Value> parseJson(Vm& vm, std::string_view text, std::string* error
 
 std::optional<std::string> stringifyJson(Vm& vm, Value v, std::string_view gap) {
     Stringifier s{vm, std::string(gap), {}, {}};
+    if (!s.write(v, "")) return std::nullopt;
+    return std::move(s.out);
+}
+
+std::optional<std::string> stringifyHostJson(Vm& vm, Value v) {
+    Stringifier s{vm, "", {}, {}, true};
     if (!s.write(v, "")) return std::nullopt;
     return std::move(s.out);
 }

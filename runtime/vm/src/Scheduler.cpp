@@ -210,10 +210,10 @@ Value Vm::startRun(Value workflow, Value args, Value options) {
     json += ",\"workflow\":";
     quoteJsonString(json, module_->str(module_->workflows[w->index].name));
     std::optional<std::string> a =
-        stringifyJson(*this, isArray(args) ? args : Value::undefined(), "");
+        stringifyHostJson(*this, isArray(args) ? args : Value::undefined());
     json += ",\"args\":" + (a ? *a : std::string("[]"));
     std::optional<std::string> o =
-        isObjectLike(options) ? stringifyJson(*this, options, "") : std::nullopt;
+        isObjectLike(options) ? stringifyHostJson(*this, options) : std::nullopt;
     json += ",\"options\":" + (o ? *o : std::string("{}")) + "}";
     HostOp& op = addOp(OpKind::Child, w->index, std::move(json));
     Promise* result = op.promise;

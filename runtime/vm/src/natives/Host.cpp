@@ -15,7 +15,7 @@ using bytecode::Builtin;
 namespace {
 
 std::string jsonOf(Vm& vm, Value v) {
-    std::optional<std::string> s = stringifyJson(vm, v, "");
+    std::optional<std::string> s = stringifyHostJson(vm, v);
     return s ? *s : "null";
 }
 
@@ -68,7 +68,7 @@ Value hostSleepUntil(Vm& vm, const Args& a, NativeFunction*) {
 Value hostSignal(Vm& vm, const Args& a, NativeFunction*) {
     String* name = nameArg(vm, a[0], "signal", "the signal name");
     std::string json = "{\"name\":";
-    quoteJsonString(json, name->view());
+    quoteJsonString(json, name->view(), true);
     json += ",\"timeoutMs\":" + timeoutJson(vm, a[1], "signal") + "}";
     return opPromise(vm, OpKind::Signal, std::move(json));
 }
@@ -76,7 +76,7 @@ Value hostSignal(Vm& vm, const Args& a, NativeFunction*) {
 Value hostWaitForEvent(Vm& vm, const Args& a, NativeFunction*) {
     String* type = nameArg(vm, a[0], "waitForEvent", "the event type");
     std::string json = "{\"type\":";
-    quoteJsonString(json, type->view());
+    quoteJsonString(json, type->view(), true);
     std::string match = "null";
     if (isObjectLike(a[1])) {
         Value m = vm.getNamed(a[1], "match");
@@ -95,7 +95,7 @@ Value hostWaitForEvent(Vm& vm, const Args& a, NativeFunction*) {
 Value hostEmit(Vm& vm, const Args& a, NativeFunction*) {
     String* type = nameArg(vm, a[0], "emit", "the event type");
     std::string json = "{\"type\":";
-    quoteJsonString(json, type->view());
+    quoteJsonString(json, type->view(), true);
     json += ",\"payload\":" + jsonOf(vm, a[1]) + "}";
     return opPromise(vm, OpKind::Emit, std::move(json));
 }
@@ -104,9 +104,9 @@ Value hostSend(Vm& vm, const Args& a, NativeFunction*) {
     String* run = nameArg(vm, a[0], "send", "the run id");
     String* name = nameArg(vm, a[1], "send", "the signal name");
     std::string json = "{\"runId\":";
-    quoteJsonString(json, run->view());
+    quoteJsonString(json, run->view(), true);
     json += ",\"name\":";
-    quoteJsonString(json, name->view());
+    quoteJsonString(json, name->view(), true);
     json += ",\"payload\":" + jsonOf(vm, a[2]) + "}";
     return opPromise(vm, OpKind::Send, std::move(json));
 }
@@ -230,8 +230,10 @@ Value hostParallelMap(Vm& vm, const Args& a, NativeFunction*) {
     results->elems.assign(items->elems.size(), Value::undefined());
     Promise* p = vm.newPromise();
     Array* st = vm.newArray(9);
-    st->elems = {Value::object(items), a[1], Value::object(results), Value::object(p),
-                 Value::number(0),     Value::number(0), Value::number(0), Value::number(limit),
+    st->elems = {Value::object(items),   a[1],
+                 Value::object(results), Value::object(p),
+                 Value::number(0),       Value::number(0),
+                 Value::number(0),       Value::number(limit),
                  Value::boolean(false)};
     if (items->elems.empty()) {
         vm.resolvePromise(p, Value::object(results));

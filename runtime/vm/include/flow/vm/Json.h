@@ -21,8 +21,14 @@ std::optional<Value> parseJson(Vm& vm, std::string_view text, std::string* error
 // `gap` is the indentation unit ("" for compact output).
 std::optional<std::string> stringifyJson(Vm& vm, Value v, std::string_view gap);
 
+// JSON for the host (task arguments, payloads, run results and errors that
+// cross the store): JSON.stringify(v) except that a lone surrogate becomes
+// U+FFFD. JS writes it as a \udXXX escape, which strict JSON parsers (the
+// engine's among them) reject: the run could not record the step at all.
+std::optional<std::string> stringifyHostJson(Vm& vm, Value v);
+
 // JSON.stringify's QuoteJSONString, appended to out (WTF-8 input; lone
-// surrogates become \udXXX escapes as in JS).
-void quoteJsonString(std::string& out, std::string_view wtf8);
+// surrogates become \udXXX escapes as in JS, or U+FFFD when wellFormed).
+void quoteJsonString(std::string& out, std::string_view wtf8, bool wellFormed = false);
 
 } // namespace flow::vm
