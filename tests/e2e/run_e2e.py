@@ -519,6 +519,22 @@ def case_slices(ctx):
               "the other run was created while this one computed")
 
 
+def case_elsewhere(ctx):
+    # A run started with a relative .flow path (exec tasks relative to it) and
+    # resumed from another directory still finds its tasks (runs.base_dir).
+    def at(cwd, *args):
+        argv = [ctx.flowrun] + list(args) + ["--db", ctx.db]
+        p = subprocess.run(argv, env=ctx.env, cwd=cwd, capture_output=True, text=True,
+                           timeout=CMD_TIMEOUT)
+        return p.returncode, p.stdout, p.stderr
+    rc, out, err = at(HERE, "start", os.path.join("flows", "run.flow"), "--input", '{"base": 5}')
+    ctx.eq(rc, 0, "start from tests/e2e (stderr %r)" % err)
+    rid = out.strip()
+    rc, out, err = at(ctx.dir, "resume", rid)
+    ctx.eq(rc, 0, "resume from another directory (stderr %r)" % err)
+    ctx.eq(json.loads(out), {"a": 10, "b": 20, "c": 22}, "result")
+
+
 def case_cancel(ctx):
     # Cancel while a task process runs (the run driven by a background `run`).
     p = ctx.spawn("run", ctx.flow("cancel.flow"), "--workflow", "busy")
@@ -792,6 +808,7 @@ CASES = [
     ("crash", case_crash),
     ("cancel", case_cancel),
     ("slices", case_slices),
+    ("elsewhere", case_elsewhere),
     ("versioning", case_versioning),
     ("children", case_children),
     ("race", case_race),

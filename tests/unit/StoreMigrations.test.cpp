@@ -18,6 +18,9 @@ namespace {
 const char* kBackToV3 = R"sql(
 PRAGMA foreign_keys = OFF;
 BEGIN;
+-- (What version 6 added first.)
+ALTER TABLE runs DROP COLUMN base_dir;
+ALTER TABLE deployments DROP COLUMN base_dir;
 CREATE TABLE runs_old (
     id               TEXT PRIMARY KEY,
     workflow         TEXT NOT NULL,
@@ -115,8 +118,8 @@ TEST_CASE("Store: a version 3 database is migrated to version 4 with all its row
     auto s = openStore(path);
     {
         Raw raw(path);
-        CHECK(raw.value("PRAGMA user_version") == "5");
-        CHECK(Store::kSchemaVersion == 5);
+        CHECK(raw.value("PRAGMA user_version") == "6");
+        CHECK(Store::kSchemaVersion == 6);
         // The sets are OR chains now; no table keeps the old IN lists.
         for (const char* table : {"runs", "timers", "task_attempts"}) {
             INFO(table);
@@ -199,6 +202,9 @@ TEST_CASE("Store: a version 3 database is migrated to version 4 with all its row
 const char* kBackToV4 = R"sql(
 PRAGMA foreign_keys = OFF;
 BEGIN;
+-- (What version 6 added first.)
+ALTER TABLE runs DROP COLUMN base_dir;
+ALTER TABLE deployments DROP COLUMN base_dir;
 CREATE TABLE task_attempts_old (
     run_id        TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     step          INTEGER NOT NULL,
@@ -254,7 +260,7 @@ TEST_CASE("Store: a version 4 database is migrated to version 5 with all its row
     auto s = openStore(path);
     {
         Raw raw(path);
-        CHECK(raw.value("PRAGMA user_version") == "5");
+        CHECK(raw.value("PRAGMA user_version") == "6");
         std::string sql = tableSql(raw, "task_attempts");
         CHECK(sql.find("WITHOUT ROWID") != std::string::npos);
         CHECK(sql.find("STRICT") != std::string::npos);
@@ -347,16 +353,49 @@ TEST_CASE("Store: a version 4 database is migrated to version 5 with all its row
     }
 }
 
-TEST_CASE("Store: a version 6 database is refused by this version 5 build") {
+TEST_CASE("Store: a version 5 database gains the base directories of version 6") {
+    TempDir t;
+    std::string path = t.file();
+    {
+        auto s = seeded(path); // module kHash, runs r1 and r2
+        s->deploy("order", kHash, 600);
+    }
+    {
+        Raw raw(path);
+        raw.exec("ALTER TABLE runs DROP COLUMN base_dir; "
+                 "ALTER TABLE deployments DROP COLUMN base_dir; PRAGMA user_version = 5;");
+    }
+    auto s = openStore(path);
+    {
+        Raw raw(path);
+        CHECK(raw.value("PRAGMA user_version") == "6");
+    }
+    // Rows of before: no base directory (their tasks resolve as they did).
+    CHECK_FALSE(s->getRun("r1")->baseDir);
+    CHECK(s->getRun("r1")->input == R"({"n":1})");
+    CHECK(s->deployedModule("order") == kHash);
+    CHECK_FALSE(s->deployedBaseDir("order"));
+    // New rows keep theirs.
+    RunRow r = *s->getRun("r1");
+    r.id = "r3";
+    r.baseDir = "/srv/app";
+    s->createRun(r);
+    CHECK(s->getRun("r3")->baseDir == "/srv/app");
+    s->deploy("order", kHash, 700, std::string("/srv/app"));
+    CHECK(s->deployedBaseDir("order") == "/srv/app");
+    CHECK(s->integrityCheck() == "ok");
+}
+
+TEST_CASE("Store: a version 7 database is refused by this version 6 build") {
     TempDir t;
     openStore(t.file()).reset();
     {
         Raw raw(t.file());
-        raw.exec("PRAGMA user_version = 6");
+        raw.exec("PRAGMA user_version = 7");
     }
     StoreErrorKind kind{};
     std::string msg = errorOf([&] { openStore(t.file()); }, &kind);
     CHECK(kind == StoreErrorKind::TooNew);
-    CHECK(msg == t.file() + ": schema version 6 is newer than this flowrun supports (5); "
+    CHECK(msg == t.file() + ": schema version 7 is newer than this flowrun supports (6); "
                             "upgrade flowrun");
 }

@@ -56,15 +56,17 @@ TEST_CASE("Store: a version 1 database is migrated to add consumer positions") {
         // Turn it back into a version 1 file (as an older flowrun left it).
         sqlite3* db = nullptr;
         REQUIRE(sqlite3_open(t.file().c_str(), &db) == SQLITE_OK);
-        CHECK(sqlite3_exec(db,
-                           "DROP TABLE consumer_positions; DROP INDEX runs_unparked; "
-                           "ALTER TABLE runs DROP COLUMN parked; PRAGMA user_version = 1",
-                           nullptr, nullptr, nullptr) == SQLITE_OK);
+        CHECK(sqlite3_exec(
+                  db,
+                  "DROP TABLE consumer_positions; DROP INDEX runs_unparked; "
+                  "ALTER TABLE runs DROP COLUMN parked; ALTER TABLE runs DROP COLUMN base_dir; "
+                  "ALTER TABLE deployments DROP COLUMN base_dir; PRAGMA user_version = 1",
+                  nullptr, nullptr, nullptr) == SQLITE_OK);
         sqlite3_close(db);
     }
     auto s = openStore(t.file());
     s->advanceConsumer("k", 2, 1);
     CHECK(s->consumerPosition("k") == 2);
     CHECK(s->claimableRuns(0, 10).empty()); // and version 3's runs.parked
-    CHECK(Store::kSchemaVersion == 5);
+    CHECK(Store::kSchemaVersion == 6);
 }

@@ -375,6 +375,7 @@ bool Engine::Impl::schedule(Live& l, uint64_t id) {
         child.status = RunStatus::Running;
         child.input = op.req.contains("args") ? op.req["args"].dump() : "[]";
         child.parentRun = l.id;
+        child.baseDir = l.row.baseDir; // the same module, the same tasks
         child.createdAt = child.updatedAt = t;
         if (!store->getRun(child.id)) {
             store->createRun(child);
@@ -930,7 +931,9 @@ void Engine::Impl::afterCommit(Live& l) {
             r.method = m.str(d.method);
             r.url = m.str(d.target);
         }
-        r.baseDir = d.source < m.sources.size() ? dirName(m.str(m.sources[d.source].path)) : ".";
+        r.baseDir = d.source < m.sources.size()
+                        ? taskBaseDir(l.row.baseDir, m.str(m.sources[d.source].path))
+                        : l.row.baseDir.value_or(".");
         r.args = to.args;
         r.env = to.env;
         // DESIGN §1: a task knows which run, step and attempt it serves.

@@ -141,6 +141,7 @@ std::string Engine::startRun(const StartRequest& req) {
     row.input = args.dump();
     row.parentRun = req.parentRun;
     row.triggerEvent = req.triggerEvent;
+    row.baseDir = req.baseDir.empty() ? workingDir() : std::optional<std::string>(req.baseDir);
     row.createdAt = row.updatedAt = I.now();
     // The run row and its first boundary commit together: a crash leaves
     // either no run or a started one.

@@ -227,5 +227,11 @@ std::string jsonError(const std::string& name, const std::string& message,
 
 // The directory part of a path ("" -> ".").
 std::string dirName(const std::string& path);
+// The process's working directory, absolute (RunRow::baseDir of the runs it
+// starts); nullopt when it cannot be told (deleted).
+std::optional<std::string> workingDir();
+// Where a relative exec task path of source file `source` starts: the
+// source's directory, under the run's base directory when it has one.
+std::string taskBaseDir(const std::optional<std::string>& runBaseDir, const std::string& source);
 
 } // namespace flow::engine

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -20,6 +21,19 @@ std::string dirName(const std::string& path) {
     if (slash == std::string::npos) return ".";
     if (slash == 0) return "/";
     return path.substr(0, slash);
+}
+
+std::optional<std::string> workingDir() {
+    std::error_code ec;
+    auto p = std::filesystem::current_path(ec);
+    if (ec) return std::nullopt;
+    return p.string();
+}
+
+std::string taskBaseDir(const std::optional<std::string>& runBaseDir, const std::string& source) {
+    std::string dir = dirName(source);
+    if (!runBaseDir || (!dir.empty() && dir[0] == '/')) return dir;
+    return (std::filesystem::path(*runBaseDir) / dir).lexically_normal().string();
 }
 
 std::shared_ptr<LoadedModule> Engine::Impl::module(const std::string& hash) {

@@ -37,6 +37,7 @@ struct ActiveTrigger {
 struct Start {
     std::string runId, workflow, argsJson = "[]", moduleHash;
     std::optional<int64_t> timeoutMs;
+    std::optional<std::string> baseDir; // the deployment's (RunRow::baseDir)
 };
 
 // What a trigger did with one event: runs to start, or why it failed.
@@ -235,6 +236,8 @@ Outcome evaluate(Engine::Impl& I, const ActiveTrigger& t, const store::EventRow&
         // the name is not deployed (it always declares the workflow).
         auto deployed = I.store->deployedModule(s.workflow);
         s.moduleHash = deployed ? *deployed : t.mod->hash;
+        s.baseDir = deployed ? I.store->deployedBaseDir(s.workflow) : std::nullopt;
+        if (!s.baseDir) s.baseDir = workingDir();
         try {
             if (I.workflowIndex(*I.module(s.moduleHash), s.workflow) < 0)
                 return fail("workflow '" + s.workflow + "' does not exist in module " +
@@ -257,6 +260,7 @@ Live* createRun(Engine::Impl& I, const Start& s, int64_t eventId) {
     row.status = RunStatus::Running;
     row.input = s.argsJson;
     row.triggerEvent = eventId;
+    row.baseDir = s.baseDir;
     row.createdAt = row.updatedAt = I.now();
     return &I.createRun(row, I.module(s.moduleHash), s.timeoutMs, /*lease=*/true);
 }
@@ -278,9 +282,10 @@ std::string Engine::deploy(std::span<const uint8_t> bytes, std::string_view sour
     try {
         store::Store::Txn txn = I.store->begin();
         int64_t t = I.now();
+        std::optional<std::string> base = workingDir();
         for (const auto& w : mod.workflows)
-            I.store->deploy(mod.str(w.name), hash, t);
-        if (mod.workflows.empty()) I.store->deploy(triggersOnlyName(mod), hash, t);
+            I.store->deploy(mod.str(w.name), hash, t, base);
+        if (mod.workflows.empty()) I.store->deploy(triggersOnlyName(mod), hash, t, base);
         // A trigger sees the events appended after it became active. One
         // that is active now (a redeploy) keeps its position: the new
         // version takes over where the old one stopped, without re-firing.
@@ -309,6 +314,7 @@ std::string Engine::startDeployed(const std::string& workflow, const std::string
                           2);
     StartRequest req;
     req.moduleHash = *hash;
+    req.baseDir = impl_->store->deployedBaseDir(workflow).value_or("");
     req.workflow = workflow;
     req.inputJson = inputJson;
     req.resident = false;

@@ -287,7 +287,17 @@ DROP TABLE task_attempts;
 ALTER TABLE task_attempts_v5 RENAME TO task_attempts;
 )sql";
 
-constexpr std::array<const char*, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// Version 6: where a run's relative task paths start (docs/tasks.md). A
+// module's source paths are as the user typed them, relative to the directory
+// flowrun ran in; a run (and a deployment, for the runs started from it)
+// keeps that directory, so `flowrun resume` from elsewhere finds its tasks.
+// NULL in rows older than this: the directory of the process (as before).
+constexpr const char* kV6 = R"sql(
+ALTER TABLE runs ADD COLUMN base_dir TEXT;
+ALTER TABLE deployments ADD COLUMN base_dir TEXT;
+)sql";
+
+constexpr std::array<const char*, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
 // Versions 4 and 5 rebuild tables (4: tables that other tables refer to,
 // which a DROP would cascade to): a file below version 5 migrates with
 // foreign keys off, so every rebuild copies its rows verbatim.

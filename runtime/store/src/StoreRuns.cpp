@@ -20,7 +20,7 @@ void checkHash(Store::Impl& impl, std::string_view op, std::string_view hash) {
 // Column order shared by every SELECT of a run and by readRun.
 #define FLOW_RUN_COLUMNS                                                                           \
     "id, workflow, module_hash, status, input, result, error, parent_run, trigger_event, "         \
-    "created_at, updated_at, waiting, lease_owner, lease_expires, cancel_requested, seq"
+    "created_at, updated_at, waiting, lease_owner, lease_expires, cancel_requested, seq, base_dir"
 
 RunRow readRun(const Query& q) {
     RunRow r;
@@ -42,6 +42,7 @@ RunRow readRun(const Query& q) {
     r.leaseExpires = q.optI64(13);
     r.cancelRequested = q.i64(14) != 0;
     r.seq = q.i64(15);
+    r.baseDir = q.optText(16);
     return r;
 }
 
@@ -91,14 +92,24 @@ std::optional<std::string> Store::getModuleSource(std::string_view hash) {
     return q.optText(0);
 }
 
-void Store::deploy(std::string_view workflow, std::string_view hash, int64_t deployedAt) {
+void Store::deploy(std::string_view workflow, std::string_view hash, int64_t deployedAt,
+                   std::optional<std::string> baseDir) {
     checkHash(*impl_, "deploy", hash);
     Query q(*impl_,
-            "INSERT INTO deployments(workflow, module_hash, deployed_at) VALUES (?1, ?2, ?3) "
+            "INSERT INTO deployments(workflow, module_hash, deployed_at, base_dir) "
+            "VALUES (?1, ?2, ?3, ?4) "
             "ON CONFLICT(workflow) DO UPDATE SET module_hash = excluded.module_hash, "
-            "deployed_at = excluded.deployed_at",
+            "deployed_at = excluded.deployed_at, base_dir = excluded.base_dir",
             "deploy", workflow);
-    q.bind(1, workflow).bind(2, hash).bind(3, deployedAt).finish();
+    q.bind(1, workflow).bind(2, hash).bind(3, deployedAt).bind(4, baseDir).finish();
+}
+
+std::optional<std::string> Store::deployedBaseDir(std::string_view workflow) {
+    Query q(*impl_, "SELECT base_dir FROM deployments WHERE workflow = ?1", "deployedBaseDir",
+            workflow);
+    q.bind(1, workflow);
+    if (!q.next()) return std::nullopt;
+    return q.optText(0);
 }
 
 std::optional<std::string> Store::deployedModule(std::string_view workflow) {
@@ -123,13 +134,13 @@ std::vector<Deployment> Store::deployments() {
 void Store::createRun(const RunRow& r) {
     Query q(*impl_,
             "INSERT INTO runs(" FLOW_RUN_COLUMNS ") VALUES "
-            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             "createRun", r.id);
     q.bind(1, r.id).bind(2, r.workflow).bind(3, r.moduleHash).bind(4, name(r.status));
     q.bind(5, r.input).bind(6, r.result).bind(7, r.error).bind(8, r.parentRun);
     q.bind(9, r.triggerEvent).bind(10, r.createdAt).bind(11, r.updatedAt).bind(12, r.waiting);
     q.bind(13, r.leaseOwner).bind(14, r.leaseExpires).bind(15, int64_t(r.cancelRequested));
-    q.bind(16, r.seq).finish();
+    q.bind(16, r.seq).bind(17, r.baseDir).finish();
 }
 
 std::optional<RunRow> Store::getRun(std::string_view id) {

@@ -122,6 +122,10 @@ struct StartRequest {
     // `start wf(x) with { timeout }`: a run-level timeout set by the start
     // (the workflow's own declared one still applies when it is earlier).
     std::optional<int64_t> timeoutMs;
+    // The absolute directory the module's relative source paths start from
+    // (its relative exec task paths; RunRow::baseDir). Empty: this process's
+    // working directory, where flowrun was given the .flow file.
+    std::string baseDir;
 };
 
 // work(): a long-running worker over the whole database.

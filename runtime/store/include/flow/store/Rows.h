@@ -56,6 +56,10 @@ struct RunRow {
     std::optional<int64_t> leaseExpires;
     bool cancelRequested = false;
     int64_t seq = 0; // the history seq of the last durable boundary
+    // The absolute directory the module's relative source paths (and so its
+    // relative exec task paths) start from: the directory flowrun ran in when
+    // the run started. Unset in runs of older databases: the process's own.
+    std::optional<std::string> baseDir;
 };
 
 // (The {} initializers let callers use designated initializers,

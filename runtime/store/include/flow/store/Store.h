@@ -70,7 +70,7 @@ class Store {
 public:
     // Schema version this build creates and understands (PRAGMA user_version):
     // the number of migrations (a static_assert in Schema.cpp keeps them equal).
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
     // PRAGMA application_id of a Flow database: "FLOW".
     static constexpr int32_t kApplicationId = 0x464C4F57;
 
@@ -145,8 +145,12 @@ public:
     std::optional<std::vector<uint8_t>> getModule(std::string_view hash);
     std::optional<std::string> getModuleSource(std::string_view hash);
     // Makes `hash` the current version of `workflow` (the module must be stored).
-    void deploy(std::string_view workflow, std::string_view hash, int64_t deployedAt);
+    // baseDir: the absolute directory the module's relative source paths start
+    // from (RunRow::baseDir of the runs started from the deployment).
+    void deploy(std::string_view workflow, std::string_view hash, int64_t deployedAt,
+                std::optional<std::string> baseDir = std::nullopt);
     std::optional<std::string> deployedModule(std::string_view workflow);
+    std::optional<std::string> deployedBaseDir(std::string_view workflow);
     std::vector<Deployment> deployments(); // by workflow name
 
     // ---- runs
