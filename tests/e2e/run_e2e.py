@@ -489,7 +489,9 @@ def case_slices(ctx):
                                     None))
     busy = dict(ctx.env)
     ctx.env["FLOW_BUSY_TIMEOUT_MS"] = "1000"
-    rc, out, err = ctx.run("start", ctx.flow("run.flow"), "--workflow", "facts")
+    # (A run that sleeps: one with a task attempt left `running` by `start` would look
+    # like LOST_RESULT to ctx.finish while the other computes for seconds under ASan.)
+    rc, out, err = ctx.run("start", ctx.flow("sleep.flow"))
     ctx.env = busy
     ctx.eq(rc, 0, "a start while the run computes (stderr %r)" % err)
     other = out.strip()
@@ -517,6 +519,21 @@ def case_slices(ctx):
     other_row = next(r for r in ctx.runs() if r["id"] == other)
     ctx.check(other_row["createdAt"] < hist[-1]["at"],
               "the other run was created while this one computed")
+    # A loop that never awaits ends by a cancel applied between two slices: the error
+    # is thrown where the slice stopped, and the finally block runs (an echo step).
+    p = ctx.spawn("run", ctx.flow("compute.flow"), "--workflow", "forever")
+    rid2 = ctx.wait_for("the endless loop to commit a slice",
+                        lambda: next((r["id"] for r in ctx.runs()
+                                      if r["workflow"] == "forever" and r["status"] == "running"),
+                                     None))
+    rc, out, err = ctx.run("cancel", rid2)
+    ctx.eq(rc, 0, "cancel of a computing run (stderr %r)" % err)
+    rc, out, err = ctx.finish(p)
+    ctx.eq(rc, 1, "the run's exit status once cancelled (stderr %r)" % err)
+    ctx.eq(ctx.status(rid2)["status"], "cancelled", "status after the cancel")
+    done = [h for h in ctx.history(rid2) if h["kind"] == "task.completed"]
+    ctx.eq([h["detail"]["result"] for h in done], [{"x": "cleaned up"}],
+           "the finally block's step ran once")
 
 
 def case_elsewhere(ctx):

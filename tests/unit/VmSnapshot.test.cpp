@@ -296,6 +296,49 @@ workflow main() {
     CHECK(both.run() == want);
 }
 
+TEST_CASE("VmSnapshot: a fiber stopped at a slice's end is interrupted where it stopped") {
+    // What a cancel does to a loop that never awaits (Activation.cpp): the
+    // error is thrown at the loop, inside its try, also after a restore.
+    flow::bytecode::Module m = compile(R"(
+workflow main() {
+  let n = 0
+  const log = []
+  try {
+    while (true) { n = (n + 1) % 7 }
+  } catch (e) {
+    log.push(e.name + ": " + e.message)
+  } finally {
+    log.push("finally")
+  }
+  return log
+}
+)");
+    for (bool restore : {false, true}) {
+        INFO(restore);
+        Host h(m);
+        h.vm = h.fresh();
+        for (size_t k = 0; k < initCount(*h.vm); ++k)
+            REQUIRE(callInit(*h.vm, k).ok);
+        h.vm->runJobs();
+        CHECK_FALSE(h.vm->interruptStopped("Cancelled", "nothing stopped"));
+        h.vm->armSlice({});
+        h.vm->startWorkflow(0, {});
+        REQUIRE(h.vm->sliceEnded());
+        h.vm->disarmSlice();
+        if (restore) {
+            std::vector<uint8_t> blob = takeSnapshot(*h.vm);
+            h.vm = h.fresh();
+            restoreSnapshot(*h.vm, blob);
+        }
+        REQUIRE(h.vm->interruptStopped("Cancelled", "the run was cancelled"));
+        h.vm->runJobs();
+        Promise* p = h.vm->mainPromise();
+        REQUIRE(p->state == PromiseState::Fulfilled);
+        CHECK(*stringifyJson(*h.vm, p->result, "") ==
+              R"(["Cancelled: the run was cancelled","finally"])");
+    }
+}
+
 TEST_CASE("VmSnapshot: every kind of object, cycles and builtins changed by user code") {
     std::string want = checkAllModes(R"(
 const floor = Math.floor

@@ -715,6 +715,10 @@ void Engine::Impl::runBoundary(Live& l) {
             ids.push_back(id);
         for (uint64_t id : ids)
             if (auto it = l.ops.find(id); it != l.ops.end()) failOp(l, it->second, name, message);
+        // Code computing without an await, stopped at the end of a time slice,
+        // gets the error where it stopped: otherwise a loop that never awaits
+        // could be neither cancelled nor timed out.
+        l.vm->interruptStopped(name, message);
     };
     if (!l.finished && l.row.cancelRequested && !l.cancelSeen) {
         l.cancelSeen = true;

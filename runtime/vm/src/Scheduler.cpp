@@ -108,9 +108,17 @@ Promise* Vm::promiseResolve(Value v) {
 void Vm::resumeFiber(Fiber* f, Value v, bool threw) {
     if (f->state != FiberState::Suspended) return;
     if (f->yielded) {
-        // Stopped at a back-edge (hard-snapshot mode): no awaited value.
+        // Stopped at a back-edge (hard-snapshot mode, a time slice): no
+        // awaited value; an interruption throws there (interruptStopped).
         f->yielded = false;
-        execute(f, nullptr, false);
+        if (threw) {
+            exception_ = v;
+            // The fiber stopped before the instruction at pc (the loop's
+            // next iteration); the unwinder looks up handlers at pc - 1, the
+            // instruction a thrower is in (Interpreter.cpp, rule 2).
+            ++f->frames.back().pc;
+        }
+        execute(f, nullptr, threw);
         return;
     }
     if (threw) {
@@ -174,6 +182,17 @@ void Vm::runJob(Job& j) {
 void Vm::runJobs() {
     while (!sliceEnded_ && runOneJob()) {
     }
+}
+
+bool Vm::interruptStopped(std::string_view name, std::string_view message) {
+    bool any = false;
+    for (Job& j : jobs_) {
+        if (j.kind != Job::Kind::Resume || !j.fiber || !j.fiber->yielded || j.rejected) continue;
+        j.argument = Value::object(newNamedError(std::string(name), std::string(message)));
+        j.rejected = true;
+        any = true;
+    }
+    return any;
 }
 
 void Vm::armSlice(std::chrono::steady_clock::time_point deadline) {

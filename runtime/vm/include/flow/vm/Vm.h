@@ -170,12 +170,17 @@ public:
     // `deadline` passed, an async fiber running at the bottom of the
     // interpreter stops at its next loop back-edge as in hard-snapshot mode
     // (its Resume job first in the queue, nothing reordered), and runJobs()
-    // returns. sliceEnded() then stays true until the next armSlice. A long
+    // returns. sliceEnded() then stays true until armSlice or disarmSlice. A long
     // computation thus becomes several boundaries instead of one that holds
     // the database's write lock for as long as it runs.
     void armSlice(std::chrono::steady_clock::time_point deadline);
-    void disarmSlice() { sliceArmed_ = sliceDue_ = false; }
+    void disarmSlice() { sliceArmed_ = sliceDue_ = sliceEnded_ = false; }
     bool sliceEnded() const { return sliceEnded_; }
+    // A fiber stopped at a back-edge (a slice that ended) resumes by throwing
+    // a new Error named `name` there instead of going on: a cancel or a
+    // workflow timeout reaches code that computes without awaiting, and its
+    // catch and finally blocks run. False when no fiber is stopped so.
+    bool interruptStopped(std::string_view name, std::string_view message);
     // A promise rejected with no handler once the job queue drained (node's
     // "unhandled rejection", which ends the program): its reason, cleared;
     // nullopt when there is none.
