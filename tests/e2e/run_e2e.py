@@ -497,6 +497,11 @@ def case_slices(ctx):
     other = out.strip()
     st = ctx.status(rid)
     ctx.eq(st["status"], "running", "the computing run's status after the other start")
+    comp = [w for w in st["waiting"] if w["kind"] == "compute"]
+    ctx.check(len(comp) == 1 and "compute.flow:" in comp[0]["where"],
+              "status says where the computation goes on: %r" % st["waiting"])
+    rc, out, err = ctx.run("status", rid)
+    ctx.check("computing:" in out and "compute.flow:" in out, "plain status: %r" % out)
     p.send_signal(signal.SIGINT)
     rc, out, err = ctx.finish(p)
     ctx.eq(rc, 130, "exit status after SIGINT (stderr %r)" % err)

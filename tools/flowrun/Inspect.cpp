@@ -104,6 +104,8 @@ std::string describeWait(const Json& w, int64_t now) {
     } else if (kind == "event") {
         out = "event \"" + name + "\"";
         if (w.contains("match") && !w["match"].is_null()) out += " matching " + oneLine(w["match"]);
+    } else if (kind == "compute") {
+        out = "computing: its code runs without an await, in time slices; it goes on here";
     } else if (kind == "child") {
         out = "child run " + w.value("run", "") + " (" + name + ")";
     } else {

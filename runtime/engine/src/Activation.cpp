@@ -607,6 +607,16 @@ std::string Engine::Impl::waitingText(Live& l) {
     // As Json would write [{"step", "kind", "name", "line", "where", ...}],
     // built as text: this runs at every boundary.
     std::string out = "[";
+    // A slice ended mid-computation: the run computes (docs/runtime.md);
+    // where it goes on, as step 0 of kind "compute".
+    if (l.computing) {
+        if (auto at = l.vm->stoppedAt()) {
+            out += "{\"step\":0,\"kind\":\"compute\",\"name\":\"\",\"line\":" +
+                   std::to_string(l.vm->lineOf(at->first, at->second)) + ",\"where\":";
+            jsonString(out, l.vm->sourceLine(at->first, at->second));
+            out += '}';
+        }
+    }
     for (auto& [id, op] : l.ops) {
         if (out.size() > 1) out += ',';
         out += "{\"step\":" + std::to_string(id) + ",\"kind\":";

@@ -195,6 +195,16 @@ bool Vm::interruptStopped(std::string_view name, std::string_view message) {
     return any;
 }
 
+std::optional<std::pair<uint32_t, uint32_t>> Vm::stoppedAt() const {
+    for (const Job& j : jobs_) {
+        if (j.kind != Job::Kind::Resume || !j.fiber || !j.fiber->yielded) continue;
+        if (j.fiber->frames.empty()) continue;
+        const Frame& fr = j.fiber->frames.back(); // pc: the instruction it goes on with
+        return std::make_pair(fr.closure->fnIndex, fr.pc);
+    }
+    return std::nullopt;
+}
+
 void Vm::armSlice(std::chrono::steady_clock::time_point deadline) {
     sliceDeadline_ = deadline;
     sliceArmed_ = true;

@@ -181,6 +181,9 @@ public:
     // workflow timeout reaches code that computes without awaiting, and its
     // catch and finally blocks run. False when no fiber is stopped so.
     bool interruptStopped(std::string_view name, std::string_view message);
+    // Where the fiber a slice stopped will go on (function index, pc) for
+    // sourceLine/lineOf; nullopt when no fiber is stopped at a back-edge.
+    std::optional<std::pair<uint32_t, uint32_t>> stoppedAt() const;
     // A promise rejected with no handler once the job queue drained (node's
     // "unhandled rejection", which ends the program): its reason, cleared;
     // nullopt when there is none.
