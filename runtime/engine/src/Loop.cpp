@@ -4,6 +4,8 @@
 // one transaction, then wait for the next thing to happen — a task result, a
 // due timer, or the poll interval after which signals, events, child results
 // and cancel requests made by other processes are looked up in the store.
+#include <algorithm>
+
 #include "EngineImpl.h"
 
 namespace flow::engine {
@@ -154,6 +156,13 @@ std::vector<Live*> Engine::Impl::readyRuns() {
     return ready;
 }
 
+namespace {
+// A time slice of one of these runs ended mid-computation (Live::computing).
+bool anyComputing(const std::vector<Live*>& runs) {
+    return std::any_of(runs.begin(), runs.end(), [](const Live* l) { return l->computing; });
+}
+} // namespace
+
 RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop) {
     Impl& I = *impl_;
     I.load(runId);
@@ -248,10 +257,7 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
             // A run computing in time slices is ready again at once: between
             // its slices, what the wait below does too (results, timers,
             // polls and the leases they renew), or nothing else would move.
-            bool computing = false;
-            for (Live* l : ready)
-                computing = computing || l->computing;
-            if (computing) {
+            if (anyComputing(ready)) {
                 I.sliceGap();
                 I.routeFinished();
                 tick(I.now());
@@ -461,8 +467,7 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
             I.activate(group);
             st.activations += group.size();
             ++st.commits;
-            for (Live* l : group)
-                computing = computing || l->computing;
+            computing = anyComputing(group) || computing;
         }
         if (computing) I.sliceGap();
         st.maxResident = std::max(st.maxResident, I.live.size());

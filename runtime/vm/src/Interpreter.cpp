@@ -238,10 +238,8 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
 #define BACK_EDGE()                                                                                \
     do {                                                                                           \
         /* Every loop iteration passes here: one predictable test */                               \
-        /* when neither a hook nor hard-snapshot mode is on. */                                    \
-        if (__builtin_expect(safepointHook == nullptr && !opts_.yieldAtBackEdges && !sliceArmed_,  \
-                             1))                                                                   \
-            DISPATCH();                                                                            \
+        /* when no hook, hard-snapshot mode or time slice is on. */                                \
+        if (__builtin_expect(safepointHook == nullptr && !backEdgeStops_, 1)) DISPATCH();          \
         if (safepointHook) PROTECT(safepointHook(*this, f));                                       \
         /* A time slice (armSlice) is over: stop as below. */                                      \
         if (sliceArmed_ && !sliceDue_ && --sliceCountdown_ == 0) {                                 \
@@ -265,6 +263,7 @@ void Vm::execute(Fiber* entry, Value* out, bool throwOnEntry) {
                 SAVEPC();                                                                          \
                 if (sliceDue_) {                                                                   \
                     sliceArmed_ = sliceDue_ = false;                                               \
+                    backEdgeStops_ = opts_.yieldAtBackEdges;                                       \
                     sliceEnded_ = true;                                                            \
                 }                                                                                  \
                 f->yielded = true;                                                                 \

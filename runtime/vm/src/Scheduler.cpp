@@ -207,7 +207,7 @@ std::optional<std::pair<uint32_t, uint32_t>> Vm::stoppedAt() const {
 
 void Vm::armSlice(std::chrono::steady_clock::time_point deadline) {
     sliceDeadline_ = deadline;
-    sliceArmed_ = true;
+    sliceArmed_ = backEdgeStops_ = true;
     sliceDue_ = sliceEnded_ = false;
     sliceCountdown_ = kSliceCheck;
 }

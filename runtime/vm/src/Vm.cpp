@@ -22,6 +22,7 @@ Vm::Vm(VmOptions opts) : opts_(std::move(opts)) {
         opts_.out = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
     if (!opts_.err)
         opts_.err = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };
+    backEdgeStops_ = opts_.yieldAtBackEdges;
     builtins_.assign(bytecode::kBuiltinCount, Value::undefined());
     // Interned names first: everything below may use them.
     names.length = intern("length");

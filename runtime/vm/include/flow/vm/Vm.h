@@ -174,7 +174,10 @@ public:
     // computation thus becomes several boundaries instead of one that holds
     // the database's write lock for as long as it runs.
     void armSlice(std::chrono::steady_clock::time_point deadline);
-    void disarmSlice() { sliceArmed_ = sliceDue_ = sliceEnded_ = false; }
+    void disarmSlice() {
+        sliceArmed_ = sliceDue_ = sliceEnded_ = false;
+        backEdgeStops_ = opts_.yieldAtBackEdges;
+    }
     bool sliceEnded() const { return sliceEnded_; }
     // A fiber stopped at a back-edge (a slice that ended) resumes by throwing
     // a new Error named `name` there instead of going on: a cancel or a
@@ -390,6 +393,9 @@ private:
     // armSlice: the clock is read every kSliceCheck back-edges, not at each.
     static constexpr uint32_t kSliceCheck = 1024;
     bool sliceArmed_ = false, sliceDue_ = false, sliceEnded_ = false;
+    // yieldAtBackEdges || sliceArmed_: the interpreter's back-edges test this
+    // one flag (and safepointHook) before anything else.
+    bool backEdgeStops_ = false;
     bool hostStart_ = false; // startFunction is calling the function it starts
     uint32_t sliceCountdown_ = 0;
     std::chrono::steady_clock::time_point sliceDeadline_{};
