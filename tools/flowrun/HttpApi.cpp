@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "GroupCommit.h"
+#include "ServerSockets.h"
 #include "Views.h"
 #include "flow/engine/Engine.h"
 #include "flow/store/Store.h"
@@ -106,6 +107,7 @@ struct HttpApi::Impl {
     std::mutex readMutex; // guards reader: GETs do not wait behind a write
     std::unique_ptr<flow::store::Store> reader;
     httplib::Server server;
+    int port = -1; // bound
     // POST /events: concurrent requests share commits (GroupCommit.h).
     GroupCommit events{[this](const std::vector<EventToAppend>& batch) {
         std::lock_guard<std::mutex> lock(engineMutex);
@@ -409,9 +411,11 @@ int HttpApi::bind(const std::string& host, int port, std::string* err) {
     // The library's own refusals (a Content-Length over the cap: 413; a
     // request it cannot parse: 400) get a JSON body too.
     svr.set_payload_max_length(impl_->opts.maxBodyBytes);
-    // An idle keep-alive connection holds a server thread until this
-    // timeout, and stop() waits for those threads: keep shutdown prompt.
-    svr.set_keep_alive_timeout(1);
+    // An idle keep-alive connection holds a server thread until this timeout
+    // (stop() ends idle ones at once). Node's default: a client that connects
+    // and takes a moment to send (a loaded machine), or reuses a pooled
+    // connection, must not meet a connection closed under it (at 1 s, CI did).
+    svr.set_keep_alive_timeout(5);
     // The library closes a keep-alive connection after 5 requests by
     // default: a client would reconnect every 5 POSTs.
     svr.set_keep_alive_max_count(100000);
@@ -434,6 +438,11 @@ int HttpApi::bind(const std::string& host, int port, std::string* err) {
             res.set_content(Json{{"error", msg}}.dump(), "application/json");
             return httplib::Server::HandlerResponse::Handled;
         }));
+    int listenFd = -1;
+    svr.set_socket_options([&listenFd](int fd) {
+        listenFd = fd;
+        exclusiveListenOptions(fd);
+    });
     int bound = -1;
     if (port == 0) {
         bound = svr.bind_to_any_port(host);
@@ -445,6 +454,8 @@ int HttpApi::bind(const std::string& host, int port, std::string* err) {
                " (address in use, or not an address of this machine)";
         return -1;
     }
+    widenBacklog(listenFd);
+    impl_->port = bound;
     return bound;
 }
 
@@ -454,6 +465,7 @@ void HttpApi::listen() {
 
 void HttpApi::stop() {
     impl_->server.stop();
+    if (impl_->port > 0) endIdleConnections(impl_->port);
 }
 
 } // namespace flowrun

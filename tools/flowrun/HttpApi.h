@@ -61,7 +61,8 @@ public:
     int bind(const std::string& host, int port, std::string* error);
     // Serves until stop(); call from the thread that will serve.
     void listen();
-    // Stops accepting and returns listen() once in-flight requests end.
+    // Stops accepting, ends idle keep-alive connections, and returns listen()
+    // once in-flight requests end.
     void stop();
 
     struct Impl;
