@@ -212,3 +212,92 @@ workflow main() {
     CHECK(completed == 100);
     CHECK(h.back().kind == "run.completed");
 }
+
+TEST_CASE("Engine: the in-process steps of many runs share one transaction, run by run") {
+    TempDir t;
+    flow::engine::Engine e(quietOn(t.file())); // no fsync delay: nothing waits on the disk
+    const char* src = R"(
+task echo(x) = builtin("echo")
+workflow main(n) {
+  let sum = 0
+  for (let i = 0; i < 10; i++) sum += (await echo(n * i)).x
+  return sum
+})";
+    flow::compiler::CompileOptions co;
+    std::string diags;
+    auto c = flow::compiler::compileSource("test.flow", src, co,
+                                           [&](std::string_view d) { diags += d; });
+    INFO(diags);
+    REQUIRE(c->module);
+    flow::engine::StartRequest req;
+    req.moduleHash = e.storeModule(flow::bytecode::writeModule(*c->module), src);
+    std::vector<std::string> ids;
+    for (int n = 0; n < 20; ++n) {
+        req.inputJson = std::to_string(n);
+        ids.push_back(e.startRun(req));
+    }
+    flow::engine::WorkOptions wo;
+    wo.untilIdle = true;
+    flow::engine::WorkStats st = e.work(nullptr, wo);
+    // 200 boundaries, well within one transaction's bounds (64 per run, 4,096
+    // in all, 50 ms): not one commit per round of the 20 runs.
+    CHECK(st.commits <= 3);
+    for (int n = 0; n < 20; ++n) {
+        auto row = e.store().getRun(ids[n]);
+        REQUIRE(row);
+        CHECK(row->status == RunStatus::Completed);
+        CHECK(row->result.value_or("") == std::to_string(45 * n));
+        // Each attempt was written once, finished (it started and ended in
+        // the same transaction), and reads as a whole row.
+        auto attempts = e.store().attempts(ids[n]);
+        REQUIRE(attempts.size() == 10);
+        for (size_t i = 0; i < attempts.size(); ++i) {
+            CHECK(attempts[i].status == flow::store::AttemptStatus::Ok);
+            CHECK(attempts[i].attempt == 1);
+            CHECK(attempts[i].finishedAt.value_or(-1) >= attempts[i].startedAt);
+            CHECK(attempts[i].result.value_or("") == "{\"x\":" + std::to_string(n * int(i)) + "}");
+        }
+    }
+}
+
+TEST_CASE("Engine: a builtin attempt pending when its transaction commits is stored as running") {
+    // `flowrun start`: the first boundary commits, the attempts start on
+    // resume. The attempt row must be in that commit, or resume would not
+    // know the step had started.
+    TempDir t;
+    const char* src = R"(
+task echo(x) = builtin("echo")
+workflow main() {
+  let sum = 0
+  for (let i = 0; i < 100; i++) sum += (await echo(i)).x
+  return sum
+})";
+    flow::compiler::CompileOptions co;
+    std::string diags;
+    auto c = flow::compiler::compileSource("test.flow", src, co,
+                                           [&](std::string_view d) { diags += d; });
+    REQUIRE(c->module);
+    std::string id;
+    {
+        flow::engine::EngineOptions o = quietOn(t.file());
+        o.dispatchTasks = false;
+        flow::engine::Engine e(o);
+        flow::engine::StartRequest req;
+        req.moduleHash = e.storeModule(flow::bytecode::writeModule(*c->module), src);
+        id = e.startRun(req);
+        auto attempts = e.store().attempts(id);
+        REQUIRE(attempts.size() == 1);
+        CHECK(attempts[0].status == flow::store::AttemptStatus::Running);
+        CHECK(!attempts[0].finishedAt);
+    }
+    // Resumed: 100 steps, so a chain stops at 64 boundaries with an attempt
+    // started in the last one, applied by the next transaction.
+    flow::engine::Engine e(quietOn(t.file()));
+    auto out = e.drive(id);
+    CHECK(out.status == RunStatus::Completed);
+    CHECK(out.resultJson == "4950");
+    auto attempts = e.store().attempts(id);
+    REQUIRE(attempts.size() == 100);
+    for (const auto& a : attempts)
+        CHECK(a.status == flow::store::AttemptStatus::Ok);
+}

@@ -44,6 +44,11 @@ struct OpState {
     bool inFlight = false;
     uint64_t execId = 0;
     int64_t attemptStartedAt = 0;
+    // A builtin's attempt row is written when its result is applied, as one
+    // finished row, if that happens in the transaction that started it (a
+    // chain of in-process boundaries); else as `running` when the boundary
+    // is saved (Engine::Impl::saveBoundary). One write instead of two.
+    bool attemptUnwritten = false;
     std::vector<std::string> errors; // error names of the failed attempts
     // timers: a sleep's due time, or a task's next retry
     std::optional<int64_t> due;

@@ -222,6 +222,15 @@ void Store::putAttempt(const AttemptRow& a) {
     q.finish();
 }
 
+void Store::insertAttempt(const AttemptRow& a) {
+    Query q(*impl_,
+            "INSERT INTO task_attempts(" FLOW_ATTEMPT_COLUMNS ") VALUES "
+            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "insertAttempt", a.runId);
+    bindAttempt(q, a);
+    q.finish();
+}
+
 std::vector<AttemptRow> Store::attempts(std::string_view runId) {
     Query q(*impl_,
             "SELECT " FLOW_ATTEMPT_COLUMNS " FROM task_attempts WHERE run_id = ?1 "

@@ -209,7 +209,10 @@ public:
     std::vector<TimerRow> timers(std::string_view runId); // earliest first
 
     // ---- task attempts, keyed by (runId, step, attempt)
-    void putAttempt(const AttemptRow& attempt);               // insert or replace
+    void putAttempt(const AttemptRow& attempt); // insert or replace
+    // A new row (a StoreError if the key exists): an attempt written once,
+    // finished, in the transaction that started it.
+    void insertAttempt(const AttemptRow& attempt);
     std::vector<AttemptRow> attempts(std::string_view runId); // by step, attempt
     // The attempts of one step (a key prefix: cheap at any history length).
     std::vector<AttemptRow> attempts(std::string_view runId, int64_t step);
