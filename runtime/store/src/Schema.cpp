@@ -326,10 +326,24 @@ std::span<const std::string_view> requiredTables() {
 
 void checkIdentity(Store::Impl& impl) {
     // The first read of the file: a non-database fails here with SQLITE_NOTADB.
-    int64_t appId = pragmaInt(impl, "PRAGMA application_id");
-    int64_t version = pragmaInt(impl, "PRAGMA user_version");
-    int64_t tables = pragmaInt(impl, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
-                                     "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+    // One statement, so one read snapshot: read one by one, another process
+    // creating the schema meanwhile (`flowrun run` and `flowrun list` on a new
+    // file) could commit between two of them, and its tables without its
+    // application_id read as another application's database.
+    int64_t appId = 0, version = 0, tables = 0;
+    {
+        Query q(impl,
+                "SELECT (SELECT application_id FROM pragma_application_id), "
+                "(SELECT user_version FROM pragma_user_version), "
+                "(SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\')",
+                "");
+        if (q.next()) {
+            appId = q.i64(0);
+            version = q.i64(1);
+            tables = q.i64(2);
+        }
+    }
     if (appId == Store::kApplicationId) {
         if (version > Store::kSchemaVersion)
             impl.failWith(StoreErrorKind::TooNew, "", "",

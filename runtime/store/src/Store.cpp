@@ -59,8 +59,29 @@ void prepareDirectory(const Store::Impl& impl) {
 void setPragmas(Store::Impl& impl, const StoreOptions& o) {
     bool memory = impl.path == ":memory:";
     {
-        Query q(impl, "PRAGMA journal_mode = WAL", "set WAL mode");
-        std::string mode = q.next() ? q.text(0) : "";
+        // A new file switches from the rollback journal: SHARED to EXCLUSIVE.
+        // Two processes doing so at once (`flowrun serve` and a `flowrun
+        // list` on a new database) is the deadlock for which SQLite answers
+        // SQLITE_BUSY at once instead of calling the busy handler: one of
+        // them retries here, within the busy timeout, once the other is done.
+        auto since = std::chrono::steady_clock::now();
+        std::string mode;
+        for (;;) {
+            sqlite3_stmt* st = nullptr;
+            int rc = sqlite3_prepare_v2(impl.db, "PRAGMA journal_mode = WAL", -1, &st, nullptr);
+            if (rc == SQLITE_OK) rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW) {
+                const unsigned char* text = sqlite3_column_text(st, 0);
+                mode = text ? reinterpret_cast<const char*>(text) : "";
+            }
+            sqlite3_finalize(st);
+            if (rc == SQLITE_ROW || rc == SQLITE_DONE) break;
+            bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+            if (!busy || std::chrono::steady_clock::now() - since >=
+                             std::chrono::milliseconds(impl.busyTimeoutMs))
+                impl.fail(rc, "set WAL mode");
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
         if (mode != "wal" && !(memory && mode == "memory"))
             impl.failWith(StoreErrorKind::Io, "set WAL mode", "",
                           "SQLite kept journal_mode '" + mode + "'");
