@@ -832,6 +832,9 @@ void Engine::Impl::activate(const std::vector<Live*>& runs) {
                 ++boundaries;
             }
             saveBoundary(*l); // (its heap still warm)
+            // Nothing uses a finished run's VM after its last boundary (if
+            // the commit fails, the catch below forgets the run anyway).
+            if (l->finished) reaper.retire(std::move(l->vm));
         }
         commitHook(false);
         txn.commit();

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "VmReaper.h"
 #include "flow/bytecode/Module.h"
 #include "flow/engine/Engine.h"
 #include "flow/engine/TaskPolicy.h"
@@ -112,6 +113,9 @@ struct Engine::Impl {
     std::unique_ptr<tasks::Executor> executor;
     std::map<std::string, std::shared_ptr<LoadedModule>> modules;
     std::map<std::string, std::unique_ptr<Live>> live;
+    // Finished runs' VMs die there, off the driving thread (declared after
+    // `live`: destroyed before it, joining its thread first).
+    VmReaper reaper;
     struct ExecRef {
         std::string run;
         uint64_t step;

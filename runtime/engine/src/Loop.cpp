@@ -232,6 +232,7 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
                 out.errorJson = row->error.value_or("{}");
             }
             std::erase_if(I.live, [](auto& kv) { return kv.second->finished; });
+            I.reaper.drain(); // what drive() did is done when it returns
             return out;
         }
         if (stop && stop->load()) {
@@ -493,6 +494,7 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
             if (auto d = I.nextDue(*l); d && (!next || *d < *next)) next = d;
         if (o.untilIdle && I.executor->inFlight() == 0 && !progressToCome(I)) {
             I.waitDurable();
+            I.reaper.drain();
             return st;
         }
         t = I.now();
