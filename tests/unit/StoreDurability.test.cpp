@@ -148,8 +148,8 @@ flow::engine::EngineOptions quietOn(const std::string& db) {
     return o;
 }
 
-// Compiles and stores `src`, starts its workflow and drives it to its end.
-flow::engine::RunOutcome runToEnd(flow::engine::Engine& e, const char* src) {
+// Compiles `src` and stores its module: a request to start its workflow.
+flow::engine::StartRequest storeSource(flow::engine::Engine& e, const char* src) {
     flow::compiler::CompileOptions co;
     std::string diags;
     auto c = flow::compiler::compileSource("test.flow", src, co,
@@ -158,7 +158,12 @@ flow::engine::RunOutcome runToEnd(flow::engine::Engine& e, const char* src) {
     REQUIRE(c->module);
     flow::engine::StartRequest req;
     req.moduleHash = e.storeModule(flow::bytecode::writeModule(*c->module), src);
-    return e.drive(e.startRun(req));
+    return req;
+}
+
+// Compiles and stores `src`, starts its workflow and drives it to its end.
+flow::engine::RunOutcome runToEnd(flow::engine::Engine& e, const char* src) {
+    return e.drive(e.startRun(storeSource(e, src)));
 }
 
 } // namespace
@@ -223,14 +228,7 @@ workflow main(n) {
   for (let i = 0; i < 10; i++) sum += (await echo(n * i)).x
   return sum
 })";
-    flow::compiler::CompileOptions co;
-    std::string diags;
-    auto c = flow::compiler::compileSource("test.flow", src, co,
-                                           [&](std::string_view d) { diags += d; });
-    INFO(diags);
-    REQUIRE(c->module);
-    flow::engine::StartRequest req;
-    req.moduleHash = e.storeModule(flow::bytecode::writeModule(*c->module), src);
+    flow::engine::StartRequest req = storeSource(e, src);
     std::vector<std::string> ids;
     for (int n = 0; n < 20; ++n) {
         req.inputJson = std::to_string(n);
@@ -272,19 +270,12 @@ workflow main() {
   for (let i = 0; i < 100; i++) sum += (await echo(i)).x
   return sum
 })";
-    flow::compiler::CompileOptions co;
-    std::string diags;
-    auto c = flow::compiler::compileSource("test.flow", src, co,
-                                           [&](std::string_view d) { diags += d; });
-    REQUIRE(c->module);
     std::string id;
     {
         flow::engine::EngineOptions o = quietOn(t.file());
         o.dispatchTasks = false;
         flow::engine::Engine e(o);
-        flow::engine::StartRequest req;
-        req.moduleHash = e.storeModule(flow::bytecode::writeModule(*c->module), src);
-        id = e.startRun(req);
+        id = e.startRun(storeSource(e, src));
         auto attempts = e.store().attempts(id);
         REQUIRE(attempts.size() == 1);
         CHECK(attempts[0].status == flow::store::AttemptStatus::Running);

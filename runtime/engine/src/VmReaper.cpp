@@ -6,8 +6,9 @@
 namespace flow::engine {
 
 namespace {
-// Beyond this many VMs waiting, retire() destroys inline.
-constexpr size_t kMaxQueued = 256;
+// Beyond this many VMs waiting, retire() destroys inline: a VM is ~100 KB,
+// and bench/timers (e) holds memory under 200 MB while firing.
+constexpr size_t kMaxQueued = 64;
 } // namespace
 
 VmReaper::~VmReaper() {
