@@ -113,8 +113,7 @@ int cmdCancel(int argc, char** argv) {
             std::printf("run %s: %s\n", a.positional[0].c_str(),
                         std::string(flow::store::name(out.status)).c_str());
         } catch (const flow::engine::EngineError& e) {
-            std::printf("run %s: cancellation requested (%s)\n", a.positional[0].c_str(),
-                        e.what());
+            std::printf("run %s: cancellation requested (%s)\n", a.positional[0].c_str(), e.what());
         }
         return kOk;
     });

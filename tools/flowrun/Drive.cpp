@@ -63,7 +63,8 @@ flow::engine::EngineOptions engineOptions(const Args& a) {
     o.hardSnapshot = a.has("--hard-snapshot") || envFlag("FLOW_HARD_SNAPSHOT");
     o.gcStress = a.has("--gc-stress") || envFlag("FLOW_GC_STRESS");
     if (auto s = a.get("--sync")) o.synchronousNormal = *s == "normal";
-    if (auto n = a.get("--max-tasks")) o.maxConcurrentTasks = size_t(std::max(1L, std::atol(n->c_str())));
+    if (auto n = a.get("--max-tasks"))
+        o.maxConcurrentTasks = size_t(std::max(1L, std::atol(n->c_str())));
     o.out = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
     o.err = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };
     return o;
@@ -180,7 +181,8 @@ struct Started {
 Started startFromFile(const Args& a, const char* cmd, const char* usage) {
     Started s;
     if (a.positional.size() != 1) {
-        s.rc = usageError(cmd, a.positional.empty() ? "no program file" : "more than one program file", usage);
+        s.rc = usageError(
+            cmd, a.positional.empty() ? "no program file" : "more than one program file", usage);
         return s;
     }
     const std::string& file = a.positional[0];
@@ -205,7 +207,8 @@ Started startFromFile(const Args& a, const char* cmd, const char* usage) {
     }
     if (lo.module->workflows.empty()) {
         if (a.has("--workflow")) {
-            std::fprintf(stderr, "flowrun: error: unknown workflow '%s'; this file declares no workflow\n",
+            std::fprintf(stderr,
+                         "flowrun: error: unknown workflow '%s'; this file declares no workflow\n",
                          a.get("--workflow")->c_str());
             s.rc = kBadInput;
             return s;
