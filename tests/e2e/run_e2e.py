@@ -846,6 +846,43 @@ def case_bad_input(ctx):
               "corrupt .flowc: want exit 2 with a message, got %d %r" % (rc, err.strip()))
 
 
+def case_busy(ctx):
+    # A run that keeps awaiting builtin tasks is ready again at every turn (their
+    # results are ready as soon as they are dispatched). What happens between
+    # turns must still happen: these hung, the run looping forever.
+    f = ctx.flow("busy.flow")
+    rc, out, err = ctx.drive("run", f, "--workflow", "untilTask", timeout=15)
+    ctx.eq(rc, 0, "untilTask exit status (stderr %r)" % err)
+    ctx.eq(json.loads(out), {"v": 42, "looped": True}, "a task result reaches a looping run")
+    rc, out, err = ctx.drive("run", f, "--workflow", "untilTimer", timeout=15)
+    ctx.eq(rc, 0, "untilTimer exit status (stderr %r)" % err)
+    ctx.eq(json.loads(out), True, "a timer fires in a looping run")
+    # A cancel from another process reaches it (a poll between turns).
+    rid = start_id(ctx, f, "--workflow", "spin")
+    p = ctx.spawn("resume", rid)
+    ctx.wait_for("the spin run to loop", lambda: len(ctx.history(rid)) > 20, timeout=15)
+    rc, out, err = ctx.run("cancel", rid)
+    ctx.eq(rc, 0, "cancel of the looping run (stderr %r)" % err)
+    rc, out, err = ctx.finish(p, timeout=15)
+    ctx.eq(rc, 1, "the driving resume ends with the cancel (stderr %r)" % err)
+    ctx.eq(ctx.status(rid)["status"], "cancelled", "spin status")
+    ctx.check(ctx.read("cleanup-spin.done") is not None, "spin's finally task ran")
+    # `flowrun work`: a looping run does not hold back other runs' task results.
+    spin = start_id(ctx, f, "--workflow", "spin")
+    one = start_id(ctx, f, "--workflow", "one")
+    w = ctx.spawn("work")
+    ctx.wait_for("the other run's task result (work)",
+                 lambda: ctx.status(one)["status"] == "completed", timeout=15)
+    ctx.eq(ctx.status(one).get("result"), 4, "the other run's result")
+    rc, out, err = ctx.run("cancel", spin)
+    ctx.eq(rc, 0, "cancel under work (stderr %r)" % err)
+    ctx.wait_for("the looping run cancelled (work)",
+                 lambda: ctx.status(spin)["status"] == "cancelled", timeout=15)
+    w.send_signal(signal.SIGTERM)
+    rc, out, err = ctx.finish(w, timeout=15)
+    ctx.eq(rc, 0, "work exits 0 on SIGTERM (stderr %r)" % err)
+
+
 CASES = [
     ("run", case_run),
     ("retries", case_retries),
@@ -863,6 +900,7 @@ CASES = [
     ("parallelMap", case_parallel_map),
     ("http", case_http),
     ("bad-input", case_bad_input),
+    ("busy", case_busy),
 ]
 
 

@@ -255,14 +255,17 @@ RunOutcome Engine::drive(const std::string& runId, const std::atomic<bool>* stop
         std::vector<Live*> ready = I.readyRuns();
         if (!ready.empty()) {
             I.activate(ready);
-            // A run computing in time slices is ready again at once: between
-            // its slices, what the wait below does too (results, timers,
-            // polls and the leases they renew), or nothing else would move.
-            if (anyComputing(ready)) {
-                I.sliceGap();
-                I.routeFinished();
-                tick(I.now());
-            }
+            // A run may be ready again at once, turn after turn: a time slice
+            // ended mid-computation, or it awaits builtin tasks, whose results
+            // are ready as soon as they are dispatched (a loop of them until a
+            // timer or a task process sets a flag). What the wait below does
+            // happens between its activations too — task results, due timers,
+            // polls (signals, cancel requests) and the leases they renew — or
+            // nothing else would move: the timer never fired, a cancel was
+            // never seen, and the lease expired under a live driver.
+            if (anyComputing(ready)) I.sliceGap();
+            I.routeFinished();
+            tick(I.now());
             continue;
         }
         // Attempts that were running when the run was last stopped.
@@ -459,6 +462,10 @@ WorkStats Engine::work(const std::atomic<bool>* stop, const WorkOptions& o) {
         st.claimed += claimed;
         loading->commit();
         loading.reset();
+        // Results of task processes, every turn: runs that are ready turn
+        // after turn (a loop of builtin tasks) must not hold back the results
+        // of the others (the wait below routes them only on an idle turn).
+        I.routeFinished();
         // Everything ready, in transactions of at most `batch` runs.
         std::vector<Live*> ready = I.readyRuns();
         bool computing = false;
