@@ -7,7 +7,9 @@ allSettled; a cancel reaching branches, a child and finally blocks; a parent
 send()ing work to three children; a workflow timeout during a wait, with awaits
 in finally blocks; VM state across boundaries: pending user promises, closures,
 -0/NaN, lone surrogates through tasks and events; long loops committed in 5 ms time
-slices, a crash at a slice's commit resuming mid-loop) and for
+slices, a crash at a slice's commit resuming mid-loop; builtin (in-process) steps,
+chained in one transaction, mixed with exec steps, builtin retries, combinators,
+parallelMap, children, a cancel reaching builtin loops, and time slices) and for
 N = 1, 2, 3, ...: run it with a hook that stops the real flowrun process just
 before / just after its Nth commit (FLOW_TEST_PAUSE_BEFORE_COMMIT /
 FLOW_TEST_PAUSE_AT_COMMIT), kill -9 it there, `flowrun resume` it to the end, and
@@ -74,6 +76,11 @@ WORKFLOWS = [
     ("vm_state.flow", {}, []),
     # Time slices of 5 ms: the loops commit mid-way (docs/runtime.md).
     ("compute.flow", {"n": 200000}, [], {"FLOW_SLICE_MS": "5"}),
+    # Builtin steps: runs of in-process boundaries share a transaction (up to 64).
+    ("builtin_mix.flow", {"steps": 130}, []),
+    ("builtin_children.flow", {}, []),
+    ("builtin_cancel.flow", {}, [], {}, "cancel"),
+    ("builtin_slices.flow", {"n": 200000}, [], {"FLOW_SLICE_MS": "5"}),
 ]
 # More workflows, outside the default run (the CI time it would add): run them
 # with --extra, or any of either list with --only FILE[,FILE...].
