@@ -35,7 +35,8 @@ Usage: run_durability.py FLOWRUN [--extra] [--only FILE[,FILE...]]
            20 exec tasks, race/allSettled/any of failing tasks, waitForEvent with
            match across runs, a signal queue with 4 MB of state, heap state of
            10k elements, now/uuid/random kept across crashes, nested finally
-           blocks and 50 sleeps, task and child timeouts; ~7 min); --only runs just the named workflows of either list
+           blocks and 50 sleeps, task and child timeouts, fan-outs of thousands
+           of builtin steps; ~7 min); --only runs just the named workflows of either list
            (by file name), without the cancel and bad-database cases
        run_durability.py FLOWRUN --random SEED [--trials N] [--kills K]
            instead of the hooks, kill -9 the driving flowrun after a random delay
@@ -94,6 +95,7 @@ EXTRA = [
     ("extra/nested_finally.flow", {}, []),
     ("extra/timeouts_children.flow", {}, []),
     ("extra/signal_queue.flow", {}, [("item", {"n": i}) for i in range(12)] + [("item", {"n": -1})]),
+    ("extra/builtin_fanout.flow", {"n": 2000}, []),
 ]
 ONCE = {"task.completed", "timer.fired", "signal.received", "event.emitted", "run.completed",
         "child.completed", "run.started", "event.received", "signal.timeout", "child.failed",
