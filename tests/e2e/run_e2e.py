@@ -810,6 +810,37 @@ def case_bad_input(ctx):
            "task error names")
     done = ctx.runs()[0]["id"]
     expect(("signal", done, "go", "1"), 2, "already completed", "signal to a completed run")
+    expect(("cancel", done), 2, "already finished", "cancel of a completed run")
+    # JSON nested deeper than the store keeps (SQLite's json_valid refused it only at the
+    # commit: "CHECK constraint failed", exit 1 for --input; a task printing it made its run
+    # fail that commit on every resume, and 4 million levels crashed flowrun with SIGSEGV).
+    with open(ctx.path("deep.json"), "w") as f:
+        f.write("[" * 3000 + "]" * 3000)
+    with open(ctx.path("ok.json"), "w") as f:
+        f.write("[" * 512 + "]" * 512)
+    deep = "@" + ctx.path("deep.json")
+    expect(("run", bad, "--input", deep), 2, "--input is nested deeper than 512 levels",
+           "--input nested 3000 deep")
+    expect(("emit", "deep", deep), 2, "the payload is nested deeper than 512 levels",
+           "an event payload nested 3000 deep")
+    ctx.eq(ctx.run("emit", "ok", "@" + ctx.path("ok.json"))[0], 0, "a payload nested 512 deep")
+    rc, out, err = ctx.drive("run", bad, "--workflow", "outputs")
+    ctx.eq(rc, 0, "deep task output is a catchable error (stderr %r)" % err.strip()[-300:])
+    res = json.loads(out)
+    for k in ("deep", "deeper"):
+        ctx.eq(res[k]["name"], "InvalidOutput", "%s task output's error" % k)
+        ctx.check("nested deeper than 512 levels" in res[k]["message"],
+                  "%s: the message says why: %r" % (k, res[k]["message"]))
+    ctx.eq(res["shallow"], {"ok": True}, "a task result nested 500 deep")
+    # Executables that cannot start: the message names the cause, not just errno.
+    ctx.eq(res["badShebang"]["name"], "TaskNotFound", "bad #! line")
+    ctx.check("its interpreter '/no/such/interpreter' (the #! line) was not found"
+              in res["badShebang"]["message"], "bad #! line message: %r" % res["badShebang"])
+    ctx.eq((res["aDirectory"]["name"], res["aDirectory"]["message"].endswith("it is a directory")),
+           ("TaskNotFound", True), "a directory as the executable: %r" % res["aDirectory"])
+    ctx.eq(res["closedPort"]["name"], "ConnectionError", "http to a closed port")
+    ctx.check("could not connect" in res["closedPort"]["message"],
+              "closed port message: %r" % res["closedPort"])
     # resume of a run another live process drives.
     p = ctx.spawn("run", bad, "--workflow", "waiter")
     rid = ctx.wait_for("the waiter to wait",

@@ -60,6 +60,10 @@ bool payloadArg(const Args& a, size_t index, std::string* out) {
         std::fprintf(stderr, "flowrun: error: %s\n", err.c_str());
         return false;
     }
+    if (std::string deep = flow::store::jsonDepthError(*out, "the payload"); !deep.empty()) {
+        std::fprintf(stderr, "flowrun: error: %s\n", deep.c_str());
+        return false;
+    }
     if (nlohmann::json::parse(*out, nullptr, false).is_discarded()) {
         std::fprintf(stderr, "flowrun: error: the payload is not valid JSON: %s\n", out->c_str());
         return false;

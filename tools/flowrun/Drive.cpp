@@ -193,6 +193,11 @@ Started startFromFile(const Args& a, const char* cmd, const char* usage) {
             s.rc = kBadInput;
             return s;
         }
+        if (std::string deep = flow::store::jsonDepthError(input, "--input"); !deep.empty()) {
+            std::fprintf(stderr, "flowrun: error: %s\n", deep.c_str());
+            s.rc = kBadInput;
+            return s;
+        }
         flow::vm::Vm checker;
         if (!flow::vm::parseJson(checker, input, &err)) {
             std::fprintf(stderr, "flowrun: error: --input is not valid JSON: %s\n", err.c_str());
