@@ -800,6 +800,20 @@ def case_bad_input(ctx):
 
     expect(("run", bad, "--input", "{not json"), 2, "not valid JSON", "--input not JSON")
     expect(("run", bad, "--workflow", "nope"), 2, "unknown workflow 'nope'", "unknown workflow")
+    # Option values that are not one: before, each silently became 0 ("no limit") or a
+    # default, and --sync fast meant FULL.
+    for args, needle in [
+        (("list", "--limit", "abc"), "--limit takes an integer >= 0, not 'abc'"),
+        (("list", "--limit", "-3"), "--limit takes an integer >= 0, not '-3'"),
+        (("events", "--since", "x"), "--since takes an integer >= 0, not 'x'"),
+        (("events", "--limit", "1x"), "--limit takes an integer >= 0, not '1x'"),
+        (("run", bad, "--max-tasks", "abc"), "--max-tasks takes an integer from 1 to 1024"),
+        (("start", bad, "--sync", "fast"), "--sync takes 'normal' or 'full', not 'fast'"),
+        (("resume", "r-0000000000000000", "--max-tasks", "0"), "--max-tasks takes an integer"),
+        (("work", "--until-idle", "--max-tasks", "-1"), "--max-tasks takes an integer"),
+    ]:
+        expect(args, 2, needle, " ".join(map(str, args)))
+    ctx.eq(ctx.runs(), [], "bad option values started no run")
     for cmd in (("status",), ("resume",), ("signal", None, "x"), ("cancel",), ("history",)):
         args = [cmd[0], "r-0000000000000000"] + list(cmd[2:])
         expect(args, 2, "no run 'r-0000000000000000'", "%s of an unknown run" % cmd[0])

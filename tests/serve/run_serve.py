@@ -333,7 +333,8 @@ def case_bad_input(ctx):
 
     # Bad command lines: clear messages, exit 2, nothing served.
     for args, want in [(["--workers", "0"], "--workers"), (["--http", "nope"], "--http"),
-                       (["--bogus"], "unknown option"), (["--token", ""], "--token")]:
+                       (["--bogus"], "unknown option"), (["--token", ""], "--token"),
+                       (["--max-tasks", "zz"], "--max-tasks takes an integer from 1 to 1024")]:
         p = subprocess.run([ctx.flowrun, "serve", "--db", ctx.db, *args], capture_output=True,
                            text=True, timeout=TIMEOUT)
         ctx.eq(p.returncode, 2, "serve %s exit status" % args)

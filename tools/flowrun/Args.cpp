@@ -1,6 +1,8 @@
 // Args.cpp — see Args.h.
 #include "Args.h"
 
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -54,6 +56,34 @@ Args parseArgs(int argc, char** argv, const std::set<std::string>& valued,
 int usageError(const char* cmd, const std::string& msg, const char* usage) {
     std::fprintf(stderr, "flowrun %s: error: %s\nusage: %s\n", cmd, msg.c_str(), usage);
     return kBadInput;
+}
+
+bool intOption(const Args& a, const char* name, int64_t min, int64_t max, int64_t* out,
+               std::string* error) {
+    auto v = a.get(name);
+    if (!v) return true;
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (v->empty() || ec != std::errc() || p != v->data() + v->size() || n < min || n > max) {
+        std::string range = max == INT64_MAX ? "an integer >= " + std::to_string(min)
+                                             : "an integer from " + std::to_string(min) + " to " +
+                                                   std::to_string(max);
+        *error = std::string(name) + " takes " + range + ", not '" + *v + "'";
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+bool syncOption(const Args& a, bool* normal, std::string* error) {
+    auto v = a.get("--sync");
+    if (!v) return true;
+    if (*v != "normal" && *v != "full") {
+        *error = "--sync takes 'normal' or 'full', not '" + *v + "'";
+        return false;
+    }
+    *normal = *v == "normal";
+    return true;
 }
 
 std::string dbPath(const Args& a) {

@@ -132,10 +132,13 @@ int cmdEvents(int argc, char** argv) {
                           "--follow prints each new event as it is appended; it takes no "
                           "--json or --unmatched",
                           kEventsUsage);
+    int64_t limit = 100, since = 0;
+    std::string bad;
+    if (!intOption(a, "--limit", 0, INT64_MAX, &limit, &bad) ||
+        !intOption(a, "--since", 0, INT64_MAX, &since, &bad))
+        return usageError("events", bad, kEventsUsage);
     return guarded([&] {
         flow::engine::Engine engine(options(a));
-        int64_t limit = a.get("--limit") ? std::atoll(a.get("--limit")->c_str()) : 100;
-        int64_t since = a.get("--since") ? std::atoll(a.get("--since")->c_str()) : 0;
         auto fetch = [&](int64_t after, int64_t max) {
             if (a.has("--unmatched")) {
                 auto rows = engine.store().unmatchedEvents(a.has("--type") ? 0 : max, after);

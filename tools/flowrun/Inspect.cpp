@@ -180,7 +180,9 @@ int cmdList(int argc, char** argv) {
                               kListUsage);
     }
     if (auto w = a.get("--workflow")) f.workflow = *w;
-    if (auto n = a.get("--limit")) f.limit = std::atoll(n->c_str());
+    std::string bad;
+    if (!intOption(a, "--limit", 0, INT64_MAX, &f.limit, &bad))
+        return usageError("list", bad, kListUsage);
     try {
         auto store = openStore(a);
         auto runs = store->listRuns(f);
