@@ -17,6 +17,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -864,6 +865,23 @@ def case_bad_input(ctx):
     ctx.eq(ctx.run("signal", rid, "go", '"x"')[0], 0, "signal the waiter")
     rc, out, err = ctx.finish(p)
     ctx.eq((rc, out.strip()), (0, '"x"'), "the driving process still finishes (%r)" % err)
+    # A run whose snapshot row was damaged: resume and cancel fail with exit 1 and say why
+    # (cancel printed "cancellation requested" and exited 0, though no process can load the
+    # run to apply it), and the run is left as it was, waiting.
+    p = ctx.spawn("run", bad, "--workflow", "waiter")
+    hurt = ctx.wait_for("a second waiter", lambda: next(
+        (r["id"] for r in ctx.runs() if r["status"] == "waiting" and r["id"] != rid), None))
+    p.kill()
+    p.wait()
+    with sqlite3.connect(ctx.db) as db:
+        snap = bytearray(db.execute("SELECT bytes FROM snapshots WHERE run_id = ?",
+                                    (hurt,)).fetchone()[0])
+        for i in range(len(snap) // 2, len(snap) // 2 + 16):
+            snap[i] ^= 0x5A
+        db.execute("UPDATE snapshots SET bytes = ? WHERE run_id = ?", (bytes(snap), hurt))
+    expect(("resume", hurt), 1, "its snapshot is corrupt", "resume of a corrupt snapshot")
+    expect(("cancel", hurt), 1, "cannot be loaded to apply it", "cancel of a corrupt snapshot")
+    ctx.eq(ctx.status(hurt)["status"], "waiting", "the damaged run is left as it was")
     # Garbage bytes as a database.
     junk = ctx.path("junk.db")
     with open(junk, "wb") as f:

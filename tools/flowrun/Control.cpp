@@ -117,6 +117,18 @@ int cmdCancel(int argc, char** argv) {
             std::printf("run %s: %s\n", a.positional[0].c_str(),
                         std::string(flow::store::name(out.status)).c_str());
         } catch (const flow::engine::EngineError& e) {
+            // Exit code 1 (a corrupt snapshot or module, a failed commit):
+            // no process can load the run to apply the request; exit 0 would
+            // say it will happen. Otherwise (2: another process holds the
+            // run) that process applies it.
+            if (e.exitCode == kProgramFailed) {
+                std::fflush(stdout);
+                std::fprintf(stderr,
+                             "flowrun: error: run %s: the cancel request is recorded, but the run "
+                             "cannot be loaded to apply it: %s\n",
+                             a.positional[0].c_str(), e.what());
+                return kProgramFailed;
+            }
             std::printf("run %s: cancellation requested (%s)\n", a.positional[0].c_str(), e.what());
         }
         return kOk;
