@@ -277,6 +277,11 @@ def case_bad_input(ctx):
         ("GET", "/events?since=-1", None, 400, "negative since"),
         ("GET", "/nowhere", None, 404, "unknown route"),
         ("GET", "/runs/a/b/c/d/e", None, 404, "unknown deeper route"),
+        # Bytes that are not UTF-8, quoted in the message, made its JSON dump throw: 500.
+        ("POST", "/events", b'{"type": "a", "payload": "\xff\xfe"}', 400, "invalid UTF-8"),
+        ("POST", "/runs", b'{"workflow": "\xff"}', 400, "invalid UTF-8 name"),
+        ("GET", "/runs/%FF", None, 404, "a run id that is not UTF-8"),
+        ("POST", "/runs/%FF/cancel", None, 404, "cancel of a run id that is not UTF-8"),
         ("DELETE", "/runs", None, 405, "DELETE /runs"),
         ("PUT", "/events", b"{}", 405, "PUT /events"),
         ("GET", "/runs/r-1/cancel", None, 405, "GET on a POST route"),

@@ -30,7 +30,10 @@ using flow::store::StoreErrorKind;
 ApiResponse json(int status, const Json& j) {
     ApiResponse r;
     r.status = status;
-    r.body = j.dump();
+    // A message may quote the request (an id from the path, the parser's
+    // "last read: ..."), which may hold bytes that are not UTF-8: replace
+    // them (U+FFFD) rather than let dump() throw and turn a 400 into a 500.
+    r.body = j.dump(-1, ' ', false, Json::error_handler_t::replace);
     return r;
 }
 
