@@ -815,6 +815,12 @@ def case_bad_input(ctx):
     ]:
         expect(args, 2, needle, " ".join(map(str, args)))
     ctx.eq(ctx.runs(), [], "bad option values started no run")
+    # A directory as an @file read as empty text: "not valid JSON: unexpected end of input".
+    expect(("run", bad, "--input", "@" + ctx.dir), 2, "it is a directory", "--input @DIR")
+    expect(("emit", "t", "@" + ctx.dir), 2, "it is a directory", "emit payload @DIR")
+    expect(("run", bad, "--input", "@" + ctx.path("none.json")), 2,
+           "cannot read input file '%s': No such file or directory" % ctx.path("none.json"),
+           "--input @missing")
     for cmd in (("status",), ("resume",), ("signal", None, "x"), ("cancel",), ("history",)):
         args = [cmd[0], "r-0000000000000000"] + list(cmd[2:])
         expect(args, 2, "no run 'r-0000000000000000'", "%s of an unknown run" % cmd[0])
@@ -825,6 +831,8 @@ def case_bad_input(ctx):
            "task error names")
     done = ctx.runs()[0]["id"]
     expect(("signal", done, "go", "1"), 2, "already completed", "signal to a completed run")
+    # An empty signal name was stored (exit 0), though signal("") cannot be awaited.
+    expect(("signal", done, "", "1"), 2, "the signal name is empty", "an empty signal name")
     expect(("cancel", done), 2, "already finished", "cancel of a completed run")
     # JSON nested deeper than the store keeps (SQLite's json_valid refused it only at the
     # commit: "CHECK constraint failed", exit 1 for --input; a task printing it made its run

@@ -1,10 +1,13 @@
 // Args.cpp — see Args.h.
 #include "Args.h"
 
+#include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -97,13 +100,24 @@ bool readJsonArg(const std::string& spec, std::string* out, std::string* error) 
         *out = spec;
         return true;
     }
-    std::ifstream in(spec.substr(1), std::ios::binary);
+    std::string path = spec.substr(1);
+    // A directory opens as a stream and reads as nothing: it would be
+    // reported as "not valid JSON: unexpected end of input".
+    if (std::error_code ec; std::filesystem::is_directory(path, ec)) {
+        *error = "cannot read input file '" + path + "': it is a directory";
+        return false;
+    }
+    std::ifstream in(path, std::ios::binary);
     if (!in) {
-        *error = "cannot read input file '" + spec.substr(1) + "'";
+        *error = "cannot read input file '" + path + "': " + std::strerror(errno);
         return false;
     }
     std::stringstream ss;
     ss << in.rdbuf();
+    if (in.bad()) {
+        *error = "cannot read input file '" + path + "'";
+        return false;
+    }
     *out = ss.str();
     return true;
 }

@@ -77,6 +77,9 @@ int cmdSignal(int argc, char** argv) {
     if (!a.error.empty()) return usageError("signal", a.error, kSignalUsage);
     if (a.positional.size() < 2 || a.positional.size() > 3)
         return usageError("signal", "expected RUN_ID NAME [JSON]", kSignalUsage);
+    // signal("") is a TypeError in a workflow: nothing could ever take it.
+    if (a.positional[1].empty())
+        return usageError("signal", "the signal name is empty", kSignalUsage);
     std::string payload;
     if (!payloadArg(a, 2, &payload)) return kBadInput;
     return guarded([&] {
