@@ -890,6 +890,15 @@ def case_bad_input(ctx):
     expect(("resume", hurt), 1, "its snapshot is corrupt", "resume of a corrupt snapshot")
     expect(("cancel", hurt), 1, "cannot be loaded to apply it", "cancel of a corrupt snapshot")
     ctx.eq(ctx.status(hurt)["status"], "waiting", "the damaged run is left as it was")
+    # JSON columns of another shape than the engine writes: status and history named no
+    # run, only "[json.exception.type_error.306] cannot use value() with number" (exit 2).
+    with sqlite3.connect(ctx.db) as db:
+        db.execute("UPDATE runs SET waiting = '[1]' WHERE id = ?", (hurt,))
+        db.execute("UPDATE history SET detail = '{\"attempt\": \"x\"}' WHERE run_id = ?",
+                   (hurt,))
+    for cmd in ("status", "history"):
+        expect((cmd, hurt), 1, "run '%s' in %s has a damaged row" % (hurt, ctx.db),
+               "%s of a run with a damaged row" % cmd)
     # Garbage bytes as a database.
     junk = ctx.path("junk.db")
     with open(junk, "wb") as f:
