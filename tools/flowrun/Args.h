@@ -38,6 +38,10 @@ int usageError(const char* cmd, const std::string& msg, const char* usage);
 bool intOption(const Args& a, const char* name, int64_t min, int64_t max, int64_t* out,
                std::string* error);
 
+// --max-tasks of run, start, resume, work and serve: task attempts running at
+// once per engine.
+constexpr int64_t kMaxTasksLimit = 1024;
+
 // --sync: "normal" or "full" (the default). False with *error set otherwise.
 bool syncOption(const Args& a, bool* normal, std::string* error);
 

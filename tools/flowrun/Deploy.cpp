@@ -70,7 +70,7 @@ int cmdWork(int argc, char** argv) {
     if (!a.positional.empty())
         return usageError("work", "unexpected argument '" + a.positional[0] + "'", kWorkUsage);
     int64_t maxTasks = 8;
-    if (std::string bad; !intOption(a, "--max-tasks", 1, 1024, &maxTasks, &bad))
+    if (std::string bad; !intOption(a, "--max-tasks", 1, kMaxTasksLimit, &maxTasks, &bad))
         return usageError("work", bad, kWorkUsage);
     struct sigaction sa {};
     sa.sa_handler = onWorkStop;

@@ -66,7 +66,7 @@ flow::engine::EngineOptions engineOptions(const Args& a) {
     std::string ignored;
     syncOption(a, &o.synchronousNormal, &ignored);
     int64_t n = 0;
-    if (a.has("--max-tasks") && intOption(a, "--max-tasks", 1, 1024, &n, &ignored))
+    if (a.has("--max-tasks") && intOption(a, "--max-tasks", 1, kMaxTasksLimit, &n, &ignored))
         o.maxConcurrentTasks = size_t(n);
     o.out = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
     o.err = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };
@@ -78,7 +78,7 @@ std::string checkDriveOptions(const Args& a) {
     std::string bad;
     bool normal = false;
     int64_t n = 0;
-    if (!syncOption(a, &normal, &bad) || !intOption(a, "--max-tasks", 1, 1024, &n, &bad))
+    if (!syncOption(a, &normal, &bad) || !intOption(a, "--max-tasks", 1, kMaxTasksLimit, &n, &bad))
         return bad;
     return "";
 }

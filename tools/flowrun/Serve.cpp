@@ -180,7 +180,7 @@ int cmdServe(int argc, char** argv) {
                               kServeUsage);
     }
     int64_t maxTasksOpt = 8;
-    if (std::string bad; !intOption(a, "--max-tasks", 1, 1024, &maxTasksOpt, &bad))
+    if (std::string bad; !intOption(a, "--max-tasks", 1, kMaxTasksLimit, &maxTasksOpt, &bad))
         return usageError("serve", bad, kServeUsage);
     size_t maxTasks = size_t(maxTasksOpt);
     std::string token = a.get("--token").value_or("");
