@@ -855,6 +855,11 @@ def case_bad_input(ctx):
         ctx.check("nested deeper than 512 levels" in res[k]["message"],
                   "%s: the message says why: %r" % (k, res[k]["message"]))
     ctx.eq(res["shallow"], {"ok": True}, "a task result nested 500 deep")
+    rc, out, err = ctx.drive("run", bad, "--workflow", "deepResult")
+    ctx.check(rc == 1 and "Uncaught RangeError: the workflow's result is nested deeper than 512"
+              in err, "a result nested 3000 deep fails the run: %d %r" % (rc, err.strip()[-300:]))
+    ctx.eq([r["status"] for r in ctx.runs() if r["workflow"] == "deepResult"], ["failed"],
+           "the deepResult run's status")
     # Executables that cannot start: the message names the cause, not just errno.
     ctx.eq(res["badShebang"]["name"], "TaskNotFound", "bad #! line")
     ctx.check("its interpreter '/no/such/interpreter' (the #! line) was not found"
