@@ -856,7 +856,7 @@ def case_bad_input(ctx):
                   "%s: the message says why: %r" % (k, res[k]["message"]))
     ctx.eq(res["shallow"], {"ok": True}, "a task result nested 500 deep")
     rc, out, err = ctx.drive("run", bad, "--workflow", "deepResult")
-    ctx.check(rc == 1 and "Uncaught RangeError: the workflow's result is nested deeper than 512"
+    ctx.check(rc == 1 and "Uncaught RangeError: the workflow's result is nested deeper than 960"
               in err, "a result nested 3000 deep fails the run: %d %r" % (rc, err.strip()[-300:]))
     ctx.eq([r["status"] for r in ctx.runs() if r["workflow"] == "deepResult"], ["failed"],
            "the deepResult run's status")

@@ -34,15 +34,17 @@ TEST_CASE("Store: jsonDepth, and values at kMaxJsonDepth fit the JSON columns") 
     CHECK(jsonDepthError(nest(kMaxJsonDepth), "x").empty());
     CHECK(jsonDepthError(nest(kMaxJsonDepth + 1), "the input") ==
           "the input is nested deeper than 512 levels (arrays and objects within each other)");
-    // The limit leaves room for the wrappers the engine adds (a run's input in
+    CHECK(jsonDepthError(nest(kMaxStoredJsonDepth), "x", kMaxStoredJsonDepth).empty());
+    CHECK_FALSE(jsonDepthError(nest(kMaxStoredJsonDepth + 1), "x", kMaxStoredJsonDepth).empty());
+    // The limits leave room for the wrappers the engine adds (a run's input in
     // its argument array, a result in a history row {"result": ...}): SQLite's
-    // json_valid accepts a few levels more than kMaxJsonDepth.
+    // json_valid accepts a few levels more than kMaxStoredJsonDepth.
     TempDir t;
     auto s = openStore(t.file());
     std::vector<uint8_t> bytes = {1, 2, 3};
     s->putModule(kHash, bytes, "a.flow", 1);
     RunRow r = makeRun("r1");
-    r.input = nest(kMaxJsonDepth + 8);
+    r.input = nest(kMaxStoredJsonDepth + 8);
     s->createRun(r);
     CHECK(s->getRun("r1")->input == r.input);
 }

@@ -72,9 +72,9 @@ size_t jsonDepth(std::string_view text, size_t stopAt) {
     return max;
 }
 
-std::string jsonDepthError(std::string_view text, std::string_view what) {
-    if (jsonDepth(text) <= kMaxJsonDepth) return "";
-    return std::string(what) + " is nested deeper than " + std::to_string(kMaxJsonDepth) +
+std::string jsonDepthError(std::string_view text, std::string_view what, size_t limit) {
+    if (jsonDepth(text, limit + 1) <= limit) return "";
+    return std::string(what) + " is nested deeper than " + std::to_string(limit) +
            " levels (arrays and objects within each other)";
 }
 

@@ -40,6 +40,9 @@ std::optional<TimerKind> parseTimerKind(std::string_view s);
 // the limit leaves room below SQLite's. It also bounds the recursion of the
 // JSON library's serializer, which a value nested millions deep overflows.
 constexpr size_t kMaxJsonDepth = 512;
+// How deeply a value the workflow built (its result, which may wrap values
+// from outside) may nest: under SQLite's smallest limit, less its wrappers.
+constexpr size_t kMaxStoredJsonDepth = 960;
 
 // The nesting depth of JSON text ("1": 0, "[1]": 1, "[{}]": 2), counting the
 // brackets and braces outside strings; it stops counting past `stopAt` (the
@@ -48,8 +51,9 @@ constexpr size_t kMaxJsonDepth = 512;
 size_t jsonDepth(std::string_view text, size_t stopAt = kMaxJsonDepth + 1);
 
 // "... is nested deeper than 512 levels", with `what` ("the input") first;
-// empty when the text is within the limit.
-std::string jsonDepthError(std::string_view text, std::string_view what);
+// empty when the text is within `limit`.
+std::string jsonDepthError(std::string_view text, std::string_view what,
+                           size_t limit = kMaxJsonDepth);
 std::optional<AttemptStatus> parseAttemptStatus(std::string_view s);
 std::optional<ConsumerKind> parseConsumerKind(std::string_view s);
 
