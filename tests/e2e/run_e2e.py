@@ -17,6 +17,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -800,6 +801,26 @@ def case_bad_input(ctx):
 
     expect(("run", bad, "--input", "{not json"), 2, "not valid JSON", "--input not JSON")
     expect(("run", bad, "--workflow", "nope"), 2, "unknown workflow 'nope'", "unknown workflow")
+    # Option values that are not one: before, each silently became 0 ("no limit") or a
+    # default, and --sync fast meant FULL.
+    for args, needle in [
+        (("list", "--limit", "abc"), "--limit takes an integer >= 0, not 'abc'"),
+        (("list", "--limit", "-3"), "--limit takes an integer >= 0, not '-3'"),
+        (("events", "--since", "x"), "--since takes an integer >= 0, not 'x'"),
+        (("events", "--limit", "1x"), "--limit takes an integer >= 0, not '1x'"),
+        (("run", bad, "--max-tasks", "abc"), "--max-tasks takes an integer from 1 to 1024"),
+        (("start", bad, "--sync", "fast"), "--sync takes 'normal' or 'full', not 'fast'"),
+        (("resume", "r-0000000000000000", "--max-tasks", "0"), "--max-tasks takes an integer"),
+        (("work", "--until-idle", "--max-tasks", "-1"), "--max-tasks takes an integer"),
+    ]:
+        expect(args, 2, needle, " ".join(map(str, args)))
+    ctx.eq(ctx.runs(), [], "bad option values started no run")
+    # A directory as an @file read as empty text: "not valid JSON: unexpected end of input".
+    expect(("run", bad, "--input", "@" + ctx.dir), 2, "it is a directory", "--input @DIR")
+    expect(("emit", "t", "@" + ctx.dir), 2, "it is a directory", "emit payload @DIR")
+    expect(("run", bad, "--input", "@" + ctx.path("none.json")), 2,
+           "cannot read input file '%s': No such file or directory" % ctx.path("none.json"),
+           "--input @missing")
     for cmd in (("status",), ("resume",), ("signal", None, "x"), ("cancel",), ("history",)):
         args = [cmd[0], "r-0000000000000000"] + list(cmd[2:])
         expect(args, 2, "no run 'r-0000000000000000'", "%s of an unknown run" % cmd[0])
@@ -810,6 +831,44 @@ def case_bad_input(ctx):
            "task error names")
     done = ctx.runs()[0]["id"]
     expect(("signal", done, "go", "1"), 2, "already completed", "signal to a completed run")
+    # An empty signal name was stored (exit 0), though signal("") cannot be awaited.
+    expect(("signal", done, "", "1"), 2, "the signal name is empty", "an empty signal name")
+    expect(("cancel", done), 2, "already finished", "cancel of a completed run")
+    # JSON nested deeper than the store keeps (SQLite's json_valid refused it only at the
+    # commit: "CHECK constraint failed", exit 1 for --input; a task printing it made its run
+    # fail that commit on every resume, and 4 million levels crashed flowrun with SIGSEGV).
+    with open(ctx.path("deep.json"), "w") as f:
+        f.write("[" * 3000 + "]" * 3000)
+    with open(ctx.path("ok.json"), "w") as f:
+        f.write("[" * 512 + "]" * 512)
+    deep = "@" + ctx.path("deep.json")
+    expect(("run", bad, "--input", deep), 2, "--input is nested deeper than 512 levels",
+           "--input nested 3000 deep")
+    expect(("emit", "deep", deep), 2, "the payload is nested deeper than 512 levels",
+           "an event payload nested 3000 deep")
+    ctx.eq(ctx.run("emit", "ok", "@" + ctx.path("ok.json"))[0], 0, "a payload nested 512 deep")
+    rc, out, err = ctx.drive("run", bad, "--workflow", "outputs")
+    ctx.eq(rc, 0, "deep task output is a catchable error (stderr %r)" % err.strip()[-300:])
+    res = json.loads(out)
+    for k in ("deep", "deeper"):
+        ctx.eq(res[k]["name"], "InvalidOutput", "%s task output's error" % k)
+        ctx.check("nested deeper than 512 levels" in res[k]["message"],
+                  "%s: the message says why: %r" % (k, res[k]["message"]))
+    ctx.eq(res["shallow"], {"ok": True}, "a task result nested 500 deep")
+    rc, out, err = ctx.drive("run", bad, "--workflow", "deepResult")
+    ctx.check(rc == 1 and "Uncaught RangeError: the workflow's result is nested deeper than 960"
+              in err, "a result nested 3000 deep fails the run: %d %r" % (rc, err.strip()[-300:]))
+    ctx.eq([r["status"] for r in ctx.runs() if r["workflow"] == "deepResult"], ["failed"],
+           "the deepResult run's status")
+    # Executables that cannot start: the message names the cause, not just errno.
+    ctx.eq(res["badShebang"]["name"], "TaskNotFound", "bad #! line")
+    ctx.check("its interpreter '/no/such/interpreter' (the #! line) was not found"
+              in res["badShebang"]["message"], "bad #! line message: %r" % res["badShebang"])
+    ctx.eq((res["aDirectory"]["name"], res["aDirectory"]["message"].endswith("it is a directory")),
+           ("TaskNotFound", True), "a directory as the executable: %r" % res["aDirectory"])
+    ctx.eq(res["closedPort"]["name"], "ConnectionError", "http to a closed port")
+    ctx.check("could not connect" in res["closedPort"]["message"],
+              "closed port message: %r" % res["closedPort"])
     # resume of a run another live process drives.
     p = ctx.spawn("run", bad, "--workflow", "waiter")
     rid = ctx.wait_for("the waiter to wait",
@@ -819,6 +878,32 @@ def case_bad_input(ctx):
     ctx.eq(ctx.run("signal", rid, "go", '"x"')[0], 0, "signal the waiter")
     rc, out, err = ctx.finish(p)
     ctx.eq((rc, out.strip()), (0, '"x"'), "the driving process still finishes (%r)" % err)
+    # A run whose snapshot row was damaged: resume and cancel fail with exit 1 and say why
+    # (cancel printed "cancellation requested" and exited 0, though no process can load the
+    # run to apply it), and the run is left as it was, waiting.
+    p = ctx.spawn("run", bad, "--workflow", "waiter")
+    hurt = ctx.wait_for("a second waiter", lambda: next(
+        (r["id"] for r in ctx.runs() if r["status"] == "waiting" and r["id"] != rid), None))
+    p.kill()
+    p.wait()
+    with sqlite3.connect(ctx.db) as db:
+        snap = bytearray(db.execute("SELECT bytes FROM snapshots WHERE run_id = ?",
+                                    (hurt,)).fetchone()[0])
+        for i in range(len(snap) // 2, len(snap) // 2 + 16):
+            snap[i] ^= 0x5A
+        db.execute("UPDATE snapshots SET bytes = ? WHERE run_id = ?", (bytes(snap), hurt))
+    expect(("resume", hurt), 1, "its snapshot is corrupt", "resume of a corrupt snapshot")
+    expect(("cancel", hurt), 1, "cannot be loaded to apply it", "cancel of a corrupt snapshot")
+    ctx.eq(ctx.status(hurt)["status"], "waiting", "the damaged run is left as it was")
+    # JSON columns of another shape than the engine writes: status and history named no
+    # run, only "[json.exception.type_error.306] cannot use value() with number" (exit 2).
+    with sqlite3.connect(ctx.db) as db:
+        db.execute("UPDATE runs SET waiting = '[1]' WHERE id = ?", (hurt,))
+        db.execute("UPDATE history SET detail = '{\"attempt\": \"x\"}' WHERE run_id = ?",
+                   (hurt,))
+    for cmd in ("status", "history"):
+        expect((cmd, hurt), 1, "run '%s' in %s has a damaged row" % (hurt, ctx.db),
+               "%s of a run with a damaged row" % cmd)
     # Garbage bytes as a database.
     junk = ctx.path("junk.db")
     with open(junk, "wb") as f:

@@ -287,6 +287,11 @@ def case_bad_input(ctx):
         ("GET", "/events?since=-1", None, 400, "negative since"),
         ("GET", "/nowhere", None, 404, "unknown route"),
         ("GET", "/runs/a/b/c/d/e", None, 404, "unknown deeper route"),
+        # Bytes that are not UTF-8, quoted in the message, made its JSON dump throw: 500.
+        ("POST", "/events", b'{"type": "a", "payload": "\xff\xfe"}', 400, "invalid UTF-8"),
+        ("POST", "/runs", b'{"workflow": "\xff"}', 400, "invalid UTF-8 name"),
+        ("GET", "/runs/%FF", None, 404, "a run id that is not UTF-8"),
+        ("POST", "/runs/%FF/cancel", None, 404, "cancel of a run id that is not UTF-8"),
         ("DELETE", "/runs", None, 405, "DELETE /runs"),
         ("PUT", "/events", b"{}", 405, "PUT /events"),
         ("GET", "/runs/r-1/cancel", None, 405, "GET on a POST route"),
@@ -316,13 +321,35 @@ def case_bad_input(ctx):
     api(ctx, s, "POST", "/events", raw=ok, want=201)
     _, evs = api(ctx, s, "GET", "/events?type=big", want=200)
     ctx.eq(len(evs), 1, "only the event under the cap is stored")
+    # JSON nested deeper than the store keeps: 400 naming the value. A 400,000-deep
+    # payload (under the 1 MiB cap) crashed the whole server (the JSON serializer's
+    # recursion on an HTTP thread); 1e400 was a 500.
+    def nest(n):
+        return "[" * n + "]" * n
+    for method, path, raw, needle in [
+        ("POST", "/events", '{"type": "d", "payload": %s}' % nest(400000), "the request body"),
+        ("POST", "/events", '{"type": "d", "payload": %s}' % nest(513), "the payload"),
+        ("POST", "/events", '[{"type": "d"}, {"type": "d", "payload": %s}]' % nest(512 + 1),
+         "the request body"),
+        ("POST", "/runs", '{"workflow": "quick", "input": %s}' % nest(513), "the input"),
+        ("POST", "/runs/r-nosuchrun/signals/go", nest(513), "the signal payload"),
+    ]:
+        _, out = api(ctx, s, method, path, raw=raw.encode(), want=400)
+        ctx.check(out.get("error", "").startswith(needle + " is nested deeper than 512 levels"),
+                  "%s %s nested too deep: %r" % (method, path, out))
+    api(ctx, s, "POST", "/runs", raw=b'{"workflow": "quick", "input": 1e400}', want=400)
+    _, evs = api(ctx, s, "GET", "/events?type=d", want=200)
+    ctx.eq(evs, [], "refused deep payloads appended nothing")
+    rid = start(ctx, s, "quick", json.loads(nest(512)))
+    ctx.eq(finished(ctx, s, rid)["status"], "completed", "a run whose input nests 512 deep")
     # The server still works after all that.
     ctx.eq(finished(ctx, s, start(ctx, s, "quick", 1))["status"], "completed", "quick after")
     ctx.eq(ctx.stop(s), 0, "serve's exit status")
 
     # Bad command lines: clear messages, exit 2, nothing served.
     for args, want in [(["--workers", "0"], "--workers"), (["--http", "nope"], "--http"),
-                       (["--bogus"], "unknown option"), (["--token", ""], "--token")]:
+                       (["--bogus"], "unknown option"), (["--token", ""], "--token"),
+                       (["--max-tasks", "zz"], "--max-tasks takes an integer from 1 to 1024")]:
         p = subprocess.run([ctx.flowrun, "serve", "--db", ctx.db, *args], capture_output=True,
                            text=True, timeout=TIMEOUT)
         ctx.eq(p.returncode, 2, "serve %s exit status" % args)

@@ -24,6 +24,31 @@ TEST_CASE("Store rows: closed-set names round-trip") {
     CHECK(!parseRunStatus("Running"));
 }
 
+TEST_CASE("Store: jsonDepth, and values at kMaxJsonDepth fit the JSON columns") {
+    CHECK(jsonDepth("1") == 0);
+    CHECK(jsonDepth("[]") == 1);
+    CHECK(jsonDepth(R"([{"a": [1]}, []])") == 3);
+    CHECK(jsonDepth(R"(["[[[", "\"[[", {}])") == 2);      // brackets in strings, escaped quotes
+    CHECK(jsonDepth(std::string(100000, '['), 10) == 10); // stops counting at stopAt
+    auto nest = [](size_t n) { return std::string(n, '[') + std::string(n, ']'); };
+    CHECK(jsonDepthError(nest(kMaxJsonDepth), "x").empty());
+    CHECK(jsonDepthError(nest(kMaxJsonDepth + 1), "the input") ==
+          "the input is nested deeper than 512 levels (arrays and objects within each other)");
+    CHECK(jsonDepthError(nest(kMaxStoredJsonDepth), "x", kMaxStoredJsonDepth).empty());
+    CHECK_FALSE(jsonDepthError(nest(kMaxStoredJsonDepth + 1), "x", kMaxStoredJsonDepth).empty());
+    // The limits leave room for the wrappers the engine adds (a run's input in
+    // its argument array, a result in a history row {"result": ...}): SQLite's
+    // json_valid accepts a few levels more than kMaxStoredJsonDepth.
+    TempDir t;
+    auto s = openStore(t.file());
+    std::vector<uint8_t> bytes = {1, 2, 3};
+    s->putModule(kHash, bytes, "a.flow", 1);
+    RunRow r = makeRun("r1");
+    r.input = nest(kMaxStoredJsonDepth + 8);
+    s->createRun(r);
+    CHECK(s->getRun("r1")->input == r.input);
+}
+
 TEST_CASE("Store modules and deployments") {
     TempDir t;
     auto s = openStore(t.file());

@@ -168,6 +168,14 @@ TEST_CASE("TasksOutput: classification helpers") {
     CHECK(parseJsonValue(" [1, {\"b\":2,\"a\":1}] ", canonical, err));
     CHECK(canonical == R"([1,{"b":2,"a":1}])"); // key order kept: JS objects keep it
     CHECK_FALSE(parseJsonValue("nul", canonical, err));
+    // Deeper than the store keeps: refused before the parser (4 million levels
+    // overflowed the serializer's recursion: flowrun died of SIGSEGV).
+    for (size_t n : {size_t(513), size_t(4000000)}) {
+        err.clear();
+        CHECK_FALSE(parseJsonValue(std::string(n, '[') + std::string(n, ']'), canonical, err));
+        CHECK(err.find("nested deeper than 512 levels") != std::string::npos);
+    }
+    CHECK(parseJsonValue(std::string(512, '[') + std::string(512, ']'), canonical, err));
     CHECK(errorObject(R"({"error":"E","message":{"x":1}})", name, msg));
     CHECK(name == "E");
     CHECK(msg == R"({"x":1})");

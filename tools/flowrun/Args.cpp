@@ -1,8 +1,13 @@
 // Args.cpp — see Args.h.
 #include "Args.h"
 
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -56,6 +61,34 @@ int usageError(const char* cmd, const std::string& msg, const char* usage) {
     return kBadInput;
 }
 
+bool intOption(const Args& a, const char* name, int64_t min, int64_t max, int64_t* out,
+               std::string* error) {
+    auto v = a.get(name);
+    if (!v) return true;
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (v->empty() || ec != std::errc() || p != v->data() + v->size() || n < min || n > max) {
+        std::string range = max == INT64_MAX ? "an integer >= " + std::to_string(min)
+                                             : "an integer from " + std::to_string(min) + " to " +
+                                                   std::to_string(max);
+        *error = std::string(name) + " takes " + range + ", not '" + *v + "'";
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+bool syncOption(const Args& a, bool* normal, std::string* error) {
+    auto v = a.get("--sync");
+    if (!v) return true;
+    if (*v != "normal" && *v != "full") {
+        *error = "--sync takes 'normal' or 'full', not '" + *v + "'";
+        return false;
+    }
+    *normal = *v == "normal";
+    return true;
+}
+
 std::string dbPath(const Args& a) {
     if (auto d = a.get("--db")) return *d;
     if (const char* e = std::getenv("FLOW_DB"); e && *e) return e;
@@ -67,13 +100,24 @@ bool readJsonArg(const std::string& spec, std::string* out, std::string* error) 
         *out = spec;
         return true;
     }
-    std::ifstream in(spec.substr(1), std::ios::binary);
+    std::string path = spec.substr(1);
+    // A directory opens as a stream and reads as nothing: it would be
+    // reported as "not valid JSON: unexpected end of input".
+    if (std::error_code ec; std::filesystem::is_directory(path, ec)) {
+        *error = "cannot read input file '" + path + "': it is a directory";
+        return false;
+    }
+    std::ifstream in(path, std::ios::binary);
     if (!in) {
-        *error = "cannot read input file '" + spec.substr(1) + "'";
+        *error = "cannot read input file '" + path + "': " + std::strerror(errno);
         return false;
     }
     std::stringstream ss;
     ss << in.rdbuf();
+    if (in.bad()) {
+        *error = "cannot read input file '" + path + "'";
+        return false;
+    }
     *out = ss.str();
     return true;
 }

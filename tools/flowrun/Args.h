@@ -1,6 +1,7 @@
 #pragma once
 // Args.h — flowrun's small argument parser: `--name VALUE`, `--name=VALUE`,
 // boolean `--flag`, and positionals, with messages naming the subcommand.
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -29,6 +30,20 @@ Args parseArgs(int argc, char** argv, const std::set<std::string>& valued,
 
 // Prints "flowrun CMD: error: MSG" and the usage line; returns kBadInput.
 int usageError(const char* cmd, const std::string& msg, const char* usage);
+
+// The integer value of option `name` in [min, max] into *out (untouched when
+// the option is absent). False with *error set ("--limit takes an integer
+// from 0 to ..., not 'abc'") when it is not one: a typo must not silently
+// become 0 ("no limit") or a default.
+bool intOption(const Args& a, const char* name, int64_t min, int64_t max, int64_t* out,
+               std::string* error);
+
+// --max-tasks of run, start, resume, work and serve: task attempts running at
+// once per engine.
+constexpr int64_t kMaxTasksLimit = 1024;
+
+// --sync: "normal" or "full" (the default). False with *error set otherwise.
+bool syncOption(const Args& a, bool* normal, std::string* error);
 
 // --db, else $FLOW_DB, else ./.flow/flow.db.
 std::string dbPath(const Args& a);

@@ -60,6 +60,10 @@ bool payloadArg(const Args& a, size_t index, std::string* out) {
         std::fprintf(stderr, "flowrun: error: %s\n", err.c_str());
         return false;
     }
+    if (std::string deep = flow::store::jsonDepthError(*out, "the payload"); !deep.empty()) {
+        std::fprintf(stderr, "flowrun: error: %s\n", deep.c_str());
+        return false;
+    }
     if (nlohmann::json::parse(*out, nullptr, false).is_discarded()) {
         std::fprintf(stderr, "flowrun: error: the payload is not valid JSON: %s\n", out->c_str());
         return false;
@@ -73,6 +77,9 @@ int cmdSignal(int argc, char** argv) {
     if (!a.error.empty()) return usageError("signal", a.error, kSignalUsage);
     if (a.positional.size() < 2 || a.positional.size() > 3)
         return usageError("signal", "expected RUN_ID NAME [JSON]", kSignalUsage);
+    // signal("") is a TypeError in a workflow: nothing could ever take it.
+    if (a.positional[1].empty())
+        return usageError("signal", "the signal name is empty", kSignalUsage);
     std::string payload;
     if (!payloadArg(a, 2, &payload)) return kBadInput;
     return guarded([&] {
@@ -113,6 +120,18 @@ int cmdCancel(int argc, char** argv) {
             std::printf("run %s: %s\n", a.positional[0].c_str(),
                         std::string(flow::store::name(out.status)).c_str());
         } catch (const flow::engine::EngineError& e) {
+            // Exit code 1 (a corrupt snapshot or module, a failed commit):
+            // no process can load the run to apply the request; exit 0 would
+            // say it will happen. Otherwise (2: another process holds the
+            // run) that process applies it.
+            if (e.exitCode == kProgramFailed) {
+                std::fflush(stdout);
+                std::fprintf(stderr,
+                             "flowrun: error: run %s: the cancel request is recorded, but the run "
+                             "cannot be loaded to apply it: %s\n",
+                             a.positional[0].c_str(), e.what());
+                return kProgramFailed;
+            }
             std::printf("run %s: cancellation requested (%s)\n", a.positional[0].c_str(), e.what());
         }
         return kOk;
@@ -128,10 +147,13 @@ int cmdEvents(int argc, char** argv) {
                           "--follow prints each new event as it is appended; it takes no "
                           "--json or --unmatched",
                           kEventsUsage);
+    int64_t limit = 100, since = 0;
+    std::string bad;
+    if (!intOption(a, "--limit", 0, INT64_MAX, &limit, &bad) ||
+        !intOption(a, "--since", 0, INT64_MAX, &since, &bad))
+        return usageError("events", bad, kEventsUsage);
     return guarded([&] {
         flow::engine::Engine engine(options(a));
-        int64_t limit = a.get("--limit") ? std::atoll(a.get("--limit")->c_str()) : 100;
-        int64_t since = a.get("--since") ? std::atoll(a.get("--since")->c_str()) : 0;
         auto fetch = [&](int64_t after, int64_t max) {
             if (a.has("--unmatched")) {
                 auto rows = engine.store().unmatchedEvents(a.has("--type") ? 0 : max, after);

@@ -69,6 +69,9 @@ int cmdWork(int argc, char** argv) {
     if (!a.error.empty()) return usageError("work", a.error, kWorkUsage);
     if (!a.positional.empty())
         return usageError("work", "unexpected argument '" + a.positional[0] + "'", kWorkUsage);
+    int64_t maxTasks = 8;
+    if (std::string bad; !intOption(a, "--max-tasks", 1, kMaxTasksLimit, &maxTasks, &bad))
+        return usageError("work", bad, kWorkUsage);
     struct sigaction sa {};
     sa.sa_handler = onWorkStop;
     sigemptyset(&sa.sa_mask);
@@ -80,8 +83,7 @@ int cmdWork(int argc, char** argv) {
         // As `run` and `resume`: collect at every allocation (tests).
         const char* gc = std::getenv("FLOW_GC_STRESS");
         o.gcStress = gc && *gc && std::string_view(gc) != "0";
-        if (auto n = a.get("--max-tasks"))
-            o.maxConcurrentTasks = size_t(std::max(1L, std::atol(n->c_str())));
+        if (a.has("--max-tasks")) o.maxConcurrentTasks = size_t(maxTasks);
         o.out = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
         o.err = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };
         flow::engine::Engine engine(o);

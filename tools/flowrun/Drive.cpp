@@ -62,12 +62,25 @@ flow::engine::EngineOptions engineOptions(const Args& a) {
     o.dbPath = dbPath(a);
     o.hardSnapshot = a.has("--hard-snapshot") || envFlag("FLOW_HARD_SNAPSHOT");
     o.gcStress = a.has("--gc-stress") || envFlag("FLOW_GC_STRESS");
-    if (auto s = a.get("--sync")) o.synchronousNormal = *s == "normal";
-    if (auto n = a.get("--max-tasks"))
-        o.maxConcurrentTasks = size_t(std::max(1L, std::atol(n->c_str())));
+    // (--sync and --max-tasks were checked by checkDriveOptions.)
+    std::string ignored;
+    syncOption(a, &o.synchronousNormal, &ignored);
+    int64_t n = 0;
+    if (a.has("--max-tasks") && intOption(a, "--max-tasks", 1, kMaxTasksLimit, &n, &ignored))
+        o.maxConcurrentTasks = size_t(n);
     o.out = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
     o.err = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };
     return o;
+}
+
+// --sync and --max-tasks of run, start and resume: a usage error, or "".
+std::string checkDriveOptions(const Args& a) {
+    std::string bad;
+    bool normal = false;
+    int64_t n = 0;
+    if (!syncOption(a, &normal, &bad) || !intOption(a, "--max-tasks", 1, kMaxTasksLimit, &n, &bad))
+        return bad;
+    return "";
 }
 
 // JSON.stringify(JSON.parse(text), null, 2), by the VM itself, so numbers,
@@ -193,6 +206,11 @@ Started startFromFile(const Args& a, const char* cmd, const char* usage) {
             s.rc = kBadInput;
             return s;
         }
+        if (std::string deep = flow::store::jsonDepthError(input, "--input"); !deep.empty()) {
+            std::fprintf(stderr, "flowrun: error: %s\n", deep.c_str());
+            s.rc = kBadInput;
+            return s;
+        }
         flow::vm::Vm checker;
         if (!flow::vm::parseJson(checker, input, &err)) {
             std::fprintf(stderr, "flowrun: error: --input is not valid JSON: %s\n", err.c_str());
@@ -252,6 +270,7 @@ int driveAndReport(flow::engine::Engine& engine, const std::string& runId) {
 
 int cmdRun(int argc, char** argv) {
     Args a = parseArgs(argc, argv, kRunValued, kRunFlags);
+    if (a.error.empty()) a.error = checkDriveOptions(a);
     if (!a.error.empty()) return usageError("run", a.error, kRunUsage);
     Started s = startFromFile(a, "run", kRunUsage);
     if (s.rc != kOk || s.script) return s.rc;
@@ -260,6 +279,7 @@ int cmdRun(int argc, char** argv) {
 
 int cmdStart(int argc, char** argv) {
     Args a = parseArgs(argc, argv, kRunValued, kRunFlags);
+    if (a.error.empty()) a.error = checkDriveOptions(a);
     if (!a.error.empty()) return usageError("start", a.error, kStartUsage);
     Started s = startFromFile(a, "start", kStartUsage);
     if (s.rc != kOk) return s.rc;
@@ -270,6 +290,7 @@ int cmdStart(int argc, char** argv) {
 
 int cmdResume(int argc, char** argv) {
     Args a = parseArgs(argc, argv, {"--db", "--sync", "--max-tasks"}, kRunFlags);
+    if (a.error.empty()) a.error = checkDriveOptions(a);
     if (!a.error.empty()) return usageError("resume", a.error, kResumeUsage);
     if (a.positional.size() != 1) return usageError("resume", "expected one run id", kResumeUsage);
     return guarded([&] {

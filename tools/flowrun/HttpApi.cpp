@@ -30,7 +30,10 @@ using flow::store::StoreErrorKind;
 ApiResponse json(int status, const Json& j) {
     ApiResponse r;
     r.status = status;
-    r.body = j.dump();
+    // A message may quote the request (an id from the path, the parser's
+    // "last read: ..."), which may hold bytes that are not UTF-8: replace
+    // them (U+FFFD) rather than let dump() throw and turn a 400 into a 500.
+    r.body = j.dump(-1, ' ', false, Json::error_handler_t::replace);
     return r;
 }
 
@@ -89,13 +92,34 @@ bool parseBody(const std::string& body, bool allowEmpty, Json* out, ApiResponse*
         *out = nullptr;
         return true;
     }
+    // The values a body carries (an input, a payload, events) may nest
+    // kMaxJsonDepth deep inside the body's own object and array: deeper, it
+    // is refused before the parser builds it (the serializer recurses once
+    // per level: a 1 MiB body of brackets would overflow a server thread).
+    if (flow::store::jsonDepth(body, flow::store::kMaxJsonDepth + 3) >
+        flow::store::kMaxJsonDepth + 2) {
+        *fail = error(400, flow::store::jsonDepthError(body, "the request body"));
+        return false;
+    }
     try {
         *out = Json::parse(body);
         return true;
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) {
+        // A parse error, or a number out of range ("1e400": out_of_range).
         *fail = error(400, std::string("malformed JSON in the request body: ") + e.what());
         return false;
     }
+}
+
+// A value taken out of a body, as JSON text; *fail set when it nests too deep
+// for the store (`what` names it in the message).
+bool valueText(const Json& v, const std::string& what, std::string* out, ApiResponse* fail) {
+    *out = v.dump();
+    if (std::string e = flow::store::jsonDepthError(*out, what); !e.empty()) {
+        *fail = error(400, e);
+        return false;
+    }
+    return true;
 }
 
 } // namespace
@@ -224,7 +248,9 @@ ApiResponse HttpApi::Impl::startRun(const ApiRequest& r) {
         body["workflow"].get<std::string>().empty())
         return error(400, "expected {\"workflow\": NAME, \"input\": JSON}");
     std::string wf = body["workflow"].get<std::string>();
-    std::string input = body.contains("input") ? body["input"].dump() : "null";
+    std::string input = "null";
+    if (body.contains("input") && !valueText(body["input"], "the input", &input, &fail))
+        return fail;
     {
         std::lock_guard<std::mutex> lock(readMutex);
         if (!reader->deployedModule(wf)) {
@@ -285,11 +311,13 @@ ApiResponse HttpApi::Impl::signal(const std::string& id, const std::string& name
     Json payload;
     ApiResponse fail;
     if (!parseBody(r.body, true, &payload, &fail)) return fail;
+    std::string text;
+    if (!valueText(payload, "the signal payload", &text, &fail)) return fail;
     std::lock_guard<std::mutex> lock(engineMutex);
     auto run = engine->store().getRun(id);
     if (!run) return error(404, "no run '" + id + "'");
     try {
-        engine->signal(id, name, payload.dump());
+        engine->signal(id, name, text);
     } catch (const EngineError& e) {
         return error(409, e.what()); // the run has finished
     }
@@ -333,8 +361,13 @@ ApiResponse HttpApi::Impl::postEvent(const ApiRequest& r) {
             return error(400,
                          many ? std::string(shape) + " (element " + std::to_string(i) + " is not)"
                               : std::string(shape));
-        batch.push_back(
-            {e["type"].get<std::string>(), e.contains("payload") ? e["payload"].dump() : "null"});
+        std::string payload = "null";
+        if (e.contains("payload") &&
+            !valueText(e["payload"],
+                       many ? "the payload of element " + std::to_string(i) : "the payload",
+                       &payload, &fail))
+            return fail;
+        batch.push_back({e["type"].get<std::string>(), payload});
     }
     std::vector<int64_t> ids = events.append(std::move(batch));
     if (opts.onChange) opts.onChange();

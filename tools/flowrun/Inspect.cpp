@@ -85,6 +85,18 @@ int storeFailure(const std::exception& e) {
     return kBadInput;
 }
 
+// A row whose JSON column holds valid JSON of another shape than the engine
+// writes (a hand-edited or damaged database): say which run, as for a
+// corrupt snapshot (exit 1), rather than the JSON library's bare type error.
+int damagedRow(const std::string& id, const Store* store, const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr,
+                 "flowrun: error: run '%s' in %s has a damaged row (a JSON column of an "
+                 "unexpected shape: %s)\n",
+                 id.c_str(), store ? store->path().c_str() : "the database", e.what());
+    return kProgramFailed;
+}
+
 // What one pending step waits for, in words.
 std::string describeWait(const Json& w, int64_t now) {
     std::string kind = w.value("kind", "");
@@ -121,8 +133,9 @@ int cmdStatus(int argc, char** argv) {
     Args a = parseArgs(argc, argv, {"--db"}, {"--json"});
     if (!a.error.empty()) return usageError("status", a.error, kStatusUsage);
     if (a.positional.size() != 1) return usageError("status", "expected one run id", kStatusUsage);
+    std::unique_ptr<Store> store;
     try {
-        auto store = openStore(a);
+        store = openStore(a);
         auto run = findRun(*store, a.positional[0]);
         if (!run) return kBadInput;
         int64_t now = flow::engine::SystemClock().nowMs();
@@ -160,6 +173,8 @@ int cmdStatus(int argc, char** argv) {
                             describeWait(w, now).c_str());
         }
         return kOk;
+    } catch (const nlohmann::json::exception& e) {
+        return damagedRow(a.positional[0], store.get(), e);
     } catch (const std::exception& e) {
         return storeFailure(e);
     }
@@ -180,7 +195,9 @@ int cmdList(int argc, char** argv) {
                               kListUsage);
     }
     if (auto w = a.get("--workflow")) f.workflow = *w;
-    if (auto n = a.get("--limit")) f.limit = std::atoll(n->c_str());
+    std::string bad;
+    if (!intOption(a, "--limit", 0, INT64_MAX, &f.limit, &bad))
+        return usageError("list", bad, kListUsage);
     try {
         auto store = openStore(a);
         auto runs = store->listRuns(f);
@@ -208,8 +225,9 @@ int cmdHistory(int argc, char** argv) {
     if (!a.error.empty()) return usageError("history", a.error, kHistoryUsage);
     if (a.positional.size() != 1)
         return usageError("history", "expected one run id", kHistoryUsage);
+    std::unique_ptr<Store> store;
     try {
-        auto store = openStore(a);
+        store = openStore(a);
         auto run = findRun(*store, a.positional[0]);
         if (!run) return kBadInput;
         auto rows = store->history(run->id);
@@ -257,6 +275,8 @@ int cmdHistory(int argc, char** argv) {
                         label.c_str(), extra.c_str());
         }
         return kOk;
+    } catch (const nlohmann::json::exception& e) {
+        return damagedRow(a.positional[0], store.get(), e);
     } catch (const std::exception& e) {
         return storeFailure(e);
     }

@@ -179,8 +179,10 @@ int cmdServe(int argc, char** argv) {
             return usageError("serve", "--workers expects a number from 1 to 64, got '" + *w + "'",
                               kServeUsage);
     }
-    size_t maxTasks = 8;
-    if (auto n = a.get("--max-tasks")) maxTasks = size_t(std::max(1L, std::atol(n->c_str())));
+    int64_t maxTasksOpt = 8;
+    if (std::string bad; !intOption(a, "--max-tasks", 1, kMaxTasksLimit, &maxTasksOpt, &bad))
+        return usageError("serve", bad, kServeUsage);
+    size_t maxTasks = size_t(maxTasksOpt);
     std::string token = a.get("--token").value_or("");
     if (a.has("--token") && token.empty())
         return usageError("serve", "--token is empty", kServeUsage);

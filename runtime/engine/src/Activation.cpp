@@ -608,6 +608,14 @@ void Engine::Impl::checkOutcome(Live& l) {
             finish(l, RunStatus::Failed, "", errorJson(v, e));
             return;
         }
+        // The store could not keep it (its commit would fail on every
+        // resume, the run stuck): fail the run instead, as for a cycle.
+        if (std::string deep =
+                store::jsonDepthError(json, "the workflow's result", store::kMaxStoredJsonDepth);
+            !deep.empty()) {
+            finish(l, RunStatus::Failed, "", jsonError("RangeError", deep));
+            return;
+        }
         finish(l, RunStatus::Completed, json, "");
         return;
     }

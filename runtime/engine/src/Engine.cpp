@@ -126,6 +126,12 @@ std::string Engine::startRun(const StartRequest& req) {
             "unknown workflow '" + req.workflow + "'; " +
             (names.empty() ? "this module declares no workflow" : "available: " + names));
     }
+    // Checked before parsing: the store would refuse the run row only at the
+    // commit, and the serializer below recurses once per level.
+    if (std::string e = store::jsonDepthError(req.inputJson, "the input"); !e.empty())
+        throw EngineError(e);
+    if (std::string e = store::jsonDepthError(req.argsJson, "the arguments"); !e.empty())
+        throw EngineError(e);
     Json input = Json::parse(req.inputJson.empty() ? "null" : req.inputJson, nullptr, false);
     if (input.is_discarded()) throw EngineError("the input is not valid JSON");
     Json args = Json::array({input});
@@ -196,6 +202,8 @@ void Engine::signal(const std::string& runId, std::string_view name, std::string
                           (row->status == RunStatus::Completed
                                ? "completed"
                                : "finished (" + std::string(store::name(row->status)) + ")"));
+    if (std::string e = store::jsonDepthError(payload, "the signal payload"); !e.empty())
+        throw EngineError(e);
     Json p = Json::parse(payload.empty() ? "null" : payload, nullptr, false);
     if (p.is_discarded()) throw EngineError("the signal payload is not valid JSON");
     impl_->store->addSignal(runId, name, p.dump(), impl_->now());

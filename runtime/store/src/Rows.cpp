@@ -50,4 +50,32 @@ std::optional<ConsumerKind> parseConsumerKind(std::string_view s) {
     return parse<ConsumerKind>(kConsumerKind, s);
 }
 
+size_t jsonDepth(std::string_view text, size_t stopAt) {
+    size_t depth = 0, max = 0;
+    bool inString = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i; // the escaped character cannot end the string
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max) max = depth;
+            if (max >= stopAt) return max;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return max;
+}
+
+std::string jsonDepthError(std::string_view text, std::string_view what, size_t limit) {
+    if (jsonDepth(text, limit + 1) <= limit) return "";
+    return std::string(what) + " is nested deeper than " + std::to_string(limit) +
+           " levels (arrays and objects within each other)";
+}
+
 } // namespace flow::store

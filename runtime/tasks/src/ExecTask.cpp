@@ -28,6 +28,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -316,6 +317,27 @@ void classify(const Child& c, TaskResult& res) {
 
 } // namespace
 
+// Why posix_spawn refused `path`, in the words of what the user must fix:
+// errno alone misleads for a script whose #! interpreter is missing (ENOENT,
+// though the script is there) and for a directory (EACCES).
+static std::string spawnFailure(const std::string& path, int rc) {
+    std::error_code ec;
+    if (rc == EACCES && std::filesystem::is_directory(path, ec)) return "it is a directory";
+    if (rc == ENOENT && std::filesystem::is_regular_file(path, ec)) {
+        std::ifstream in(path, std::ios::binary);
+        std::string line;
+        if (std::getline(in, line) && line.rfind("#!", 0) == 0) {
+            line = line.substr(2);
+            size_t a = line.find_first_not_of(" \t");
+            size_t b = line.find_first_of(" \t\r", a == std::string::npos ? 0 : a);
+            std::string interp = a == std::string::npos ? "" : line.substr(a, b - a);
+            return "its interpreter '" + detail::excerpt(interp, 200) +
+                   "' (the #! line) was not found";
+        }
+    }
+    return std::strerror(rc);
+}
+
 TaskResult runExecTask(const TaskRequest& r, CancelToken* cancel) {
     auto t0 = Clock::now();
     TaskResult res;
@@ -388,7 +410,7 @@ TaskResult runExecTask(const TaskRequest& r, CancelToken* cancel) {
     outW.reset();
     errW.reset();
     if (rc != 0) {
-        setError(res, "TaskNotFound", "cannot run '" + path + "': " + std::strerror(rc));
+        setError(res, "TaskNotFound", "cannot run '" + path + "': " + spawnFailure(path, rc));
         return finish();
     }
 

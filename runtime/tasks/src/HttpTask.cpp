@@ -188,6 +188,25 @@ void classifyResponse(int status, const std::string& body, TaskResult& res) {
 
 } // namespace
 
+// The library's error, said as what happened ("Connection" alone reads as
+// a word, not a reason).
+static std::string connectionFailure(httplib::Error e) {
+    std::string what = httplib::to_string(e);
+    switch (e) {
+    case httplib::Error::Connection:
+        return "could not connect (refused, or no route to the host) [" + what + "]";
+    case httplib::Error::Read:
+        return "the connection closed before a complete response [" + what + "]";
+    case httplib::Error::Write:
+        return "the connection closed while sending the request [" + what + "]";
+    case httplib::Error::SSLConnection:
+    case httplib::Error::SSLServerVerification:
+        return "the TLS handshake failed [" + what + "]";
+    default:
+        return what;
+    }
+}
+
 TaskResult runHttpTask(const TaskRequest& r, CancelToken* cancel) {
     auto t0 = Clock::now();
     TaskResult res;
@@ -299,7 +318,7 @@ TaskResult runHttpTask(const TaskRequest& r, CancelToken* cancel) {
         } else {
             setError(res, "ConnectionError",
                      r.method + " " + detail::excerpt(r.url, 200) + ": " +
-                         httplib::to_string(error));
+                         connectionFailure(error));
         }
         return finish();
     }

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flow/store/Rows.h"
+
 namespace flow::tasks::detail {
 
 namespace {
@@ -80,6 +82,12 @@ bool parseJsonValue(std::string_view text, std::string& canonical, std::string& 
     if (first == text.size()) {
         canonical = "null";
         return true;
+    }
+    // Too deep for the store (its commit would fail on every resume), and
+    // millions deep would overflow the serializer's recursion below.
+    if (std::string e = store::jsonDepthError(text.substr(first), "the value"); !e.empty()) {
+        error = e;
+        return false;
     }
     try {
         // parse() rejects trailing garbage, so "1 2" or two objects fail.

@@ -28,6 +28,32 @@ std::string_view name(ConsumerKind k);
 // user input such as `flowrun list --status waiting`).
 std::optional<RunStatus> parseRunStatus(std::string_view s);
 std::optional<TimerKind> parseTimerKind(std::string_view s);
+
+// ---- JSON from outside (inputs, payloads, task results)
+
+// How deeply a JSON value from outside may nest. Every JSON column CHECKs
+// json_valid, and SQLite refuses values nested deeper than its JSON_MAX_DEPTH
+// (2000 before SQLite 3.45, 1000 since), so a deeper value would only fail at
+// the commit, as a store error, after the work was done: a task's result
+// would make its run fail the same commit on every resume. Stored values wrap
+// these (a run's input in its argument array, a result in a history row), so
+// the limit leaves room below SQLite's. It also bounds the recursion of the
+// JSON library's serializer, which a value nested millions deep overflows.
+constexpr size_t kMaxJsonDepth = 512;
+// How deeply a value the workflow built (its result, which may wrap values
+// from outside) may nest: under SQLite's smallest limit, less its wrappers.
+constexpr size_t kMaxStoredJsonDepth = 960;
+
+// The nesting depth of JSON text ("1": 0, "[1]": 1, "[{}]": 2), counting the
+// brackets and braces outside strings; it stops counting past `stopAt` (the
+// text may be megabytes). Malformed text gets a depth too: check it first,
+// or let the parser reject it afterwards.
+size_t jsonDepth(std::string_view text, size_t stopAt = kMaxJsonDepth + 1);
+
+// "... is nested deeper than 512 levels", with `what` ("the input") first;
+// empty when the text is within `limit`.
+std::string jsonDepthError(std::string_view text, std::string_view what,
+                           size_t limit = kMaxJsonDepth);
 std::optional<AttemptStatus> parseAttemptStatus(std::string_view s);
 std::optional<ConsumerKind> parseConsumerKind(std::string_view s);
 

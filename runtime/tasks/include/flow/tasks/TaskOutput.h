@@ -19,7 +19,8 @@ std::string excerpt(std::string_view s, size_t maxBytes = 200);
 
 // Parses exactly one JSON value (surrounding whitespace allowed). On success
 // fills `canonical` with the re-dumped value; on failure fills `error`.
-// Whitespace-only text is "null".
+// Whitespace-only text is "null". A value nested deeper than
+// store::kMaxJsonDepth is refused (the store could not keep it).
 bool parseJsonValue(std::string_view text, std::string& canonical, std::string& error);
 
 // If `canonical` is an object with a string "error" member, fills name and
