@@ -374,7 +374,8 @@ TEST_CASE("Store: a version 5 database gains the base directories of version 6")
     CHECK_FALSE(s->getRun("r1")->baseDir);
     CHECK(s->getRun("r1")->input == R"({"n":1})");
     CHECK(s->deployedModule("order") == kHash);
-    CHECK_FALSE(s->deployedBaseDir("order"));
+    REQUIRE(s->deployment("order"));
+    CHECK_FALSE(s->deployment("order")->baseDir);
     // New rows keep theirs.
     RunRow r = *s->getRun("r1");
     r.id = "r3";
@@ -382,7 +383,7 @@ TEST_CASE("Store: a version 5 database gains the base directories of version 6")
     s->createRun(r);
     CHECK(s->getRun("r3")->baseDir == "/srv/app");
     s->deploy("order", kHash, 700, std::string("/srv/app"));
-    CHECK(s->deployedBaseDir("order") == "/srv/app");
+    CHECK(s->deployment("order")->baseDir == "/srv/app");
     CHECK(s->integrityCheck() == "ok");
 }
 

@@ -425,32 +425,20 @@ int HttpApi::bind(const std::string& host, int port, std::string* err) {
     svr.Options(".*", respond);
     // The token is checked before the body is read, so an unauthenticated
     // client gets 401, not 413, and cannot make the server read megabytes.
-    svr.set_pre_routing_handler(
-        [this, respond](const httplib::Request& req, httplib::Response& res) {
-            const std::string& token = impl_->opts.token;
-            if (token.empty() ||
-                constantTimeEquals(req.get_header_value("Authorization"), "Bearer " + token)) {
-                // A POST with neither Content-Length nor Transfer-Encoding has no
-                // body (RFC 9112 6.3), as `curl -X POST .../cancel` sends it; the
-                // library (0.11) answers it 400 without calling a handler.
-                if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
-                    !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
-                    respond(req, res); // req.body is empty
-                    return httplib::Server::HandlerResponse::Handled;
-                }
-                return httplib::Server::HandlerResponse::Unhandled;
-            }
-            ApiRequest r;
-            r.method = req.method;
-            r.path = req.path;
-            r.authorization = req.get_header_value("Authorization");
-            ApiResponse out = handle(r); // 401
-            res.status = out.status;
-            for (const auto& [k, v] : out.headers)
-                res.set_header(k, v);
-            res.set_content(out.body, "application/json");
-            return httplib::Server::HandlerResponse::Handled;
-        });
+    svr.set_pre_routing_handler([this, respond](const httplib::Request& req,
+                                                httplib::Response& res) {
+        const std::string& token = impl_->opts.token;
+        bool authorized = token.empty() || constantTimeEquals(req.get_header_value("Authorization"),
+                                                              "Bearer " + token);
+        // A POST with neither Content-Length nor Transfer-Encoding has no
+        // body (RFC 9112 6.3), as `curl -X POST .../cancel` sends it; the
+        // library (0.11) answers it 400 without calling a handler.
+        bool noBody = (req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
+                      !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding");
+        if (authorized && !noBody) return httplib::Server::HandlerResponse::Unhandled;
+        respond(req, res); // the body is not read yet: handle() answers 401 first
+        return httplib::Server::HandlerResponse::Handled;
+    });
     // The library's own refusals (a Content-Length over the cap: 413; a
     // request it cannot parse: 400) get a JSON body too.
     svr.set_payload_max_length(impl_->opts.maxBodyBytes);

@@ -234,9 +234,9 @@ Outcome evaluate(Engine::Impl& I, const ActiveTrigger& t, const store::EventRow&
             s.timeoutMs = int64_t(o["timeout"].get<double>());
         // The workflow's current deployment; the trigger's own module when
         // the name is not deployed (it always declares the workflow).
-        auto deployed = I.store->deployedModule(s.workflow);
-        s.moduleHash = deployed ? *deployed : t.mod->hash;
-        s.baseDir = deployed ? I.store->deployedBaseDir(s.workflow) : std::nullopt;
+        auto deployed = I.store->deployment(s.workflow);
+        s.moduleHash = deployed ? deployed->moduleHash : t.mod->hash;
+        s.baseDir = deployed ? deployed->baseDir : std::nullopt;
         if (!s.baseDir) s.baseDir = workingDir();
         try {
             if (I.workflowIndex(*I.module(s.moduleHash), s.workflow) < 0)
@@ -306,15 +306,15 @@ std::string Engine::deploy(std::span<const uint8_t> bytes, std::string_view sour
 }
 
 std::string Engine::startDeployed(const std::string& workflow, const std::string& inputJson) {
-    std::optional<std::string> hash;
-    if (!workflow.empty() && workflow[0] != '@') hash = impl_->store->deployedModule(workflow);
-    if (!hash)
+    std::optional<store::Deployment> deployed;
+    if (!workflow.empty() && workflow[0] != '@') deployed = impl_->store->deployment(workflow);
+    if (!deployed)
         throw EngineError("no deployed workflow '" + workflow +
                               "' (deploy a module first: flowrun deploy FILE)",
                           2);
     StartRequest req;
-    req.moduleHash = *hash;
-    req.baseDir = impl_->store->deployedBaseDir(workflow).value_or("");
+    req.moduleHash = deployed->moduleHash;
+    req.baseDir = deployed->baseDir.value_or("");
     req.workflow = workflow;
     req.inputJson = inputJson;
     req.resident = false;

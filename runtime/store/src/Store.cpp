@@ -67,19 +67,16 @@ void setPragmas(Store::Impl& impl, const StoreOptions& o) {
         auto since = std::chrono::steady_clock::now();
         std::string mode;
         for (;;) {
-            sqlite3_stmt* st = nullptr;
-            int rc = sqlite3_prepare_v2(impl.db, "PRAGMA journal_mode = WAL", -1, &st, nullptr);
-            if (rc == SQLITE_OK) rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW) {
-                const unsigned char* text = sqlite3_column_text(st, 0);
-                mode = text ? reinterpret_cast<const char*>(text) : "";
+            try {
+                Query q(impl, "PRAGMA journal_mode = WAL", "set WAL mode");
+                mode = q.next() ? q.text(0) : "";
+                break;
+            } catch (const StoreError& e) {
+                if (e.kind() != StoreErrorKind::Busy ||
+                    std::chrono::steady_clock::now() - since >=
+                        std::chrono::milliseconds(impl.busyTimeoutMs))
+                    throw;
             }
-            sqlite3_finalize(st);
-            if (rc == SQLITE_ROW || rc == SQLITE_DONE) break;
-            bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
-            if (!busy || std::chrono::steady_clock::now() - since >=
-                             std::chrono::milliseconds(impl.busyTimeoutMs))
-                impl.fail(rc, "set WAL mode");
             std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }
         if (mode != "wal" && !(memory && mode == "memory"))

@@ -104,28 +104,30 @@ void Store::deploy(std::string_view workflow, std::string_view hash, int64_t dep
     q.bind(1, workflow).bind(2, hash).bind(3, deployedAt).bind(4, baseDir).finish();
 }
 
-std::optional<std::string> Store::deployedBaseDir(std::string_view workflow) {
-    Query q(*impl_, "SELECT base_dir FROM deployments WHERE workflow = ?1", "deployedBaseDir",
-            workflow);
+std::optional<Deployment> Store::deployment(std::string_view workflow) {
+    Query q(*impl_,
+            "SELECT workflow, module_hash, deployed_at, base_dir FROM deployments "
+            "WHERE workflow = ?1",
+            "deployment", workflow);
     q.bind(1, workflow);
     if (!q.next()) return std::nullopt;
-    return q.optText(0);
+    return Deployment{q.text(0), q.text(1), q.i64(2), q.optText(3)};
 }
 
 std::optional<std::string> Store::deployedModule(std::string_view workflow) {
-    Query q(*impl_, "SELECT module_hash FROM deployments WHERE workflow = ?1", "deployedModule",
-            workflow);
-    q.bind(1, workflow);
-    if (!q.next()) return std::nullopt;
-    return q.text(0);
+    std::optional<Deployment> d = deployment(workflow);
+    if (!d) return std::nullopt;
+    return d->moduleHash;
 }
 
 std::vector<Deployment> Store::deployments() {
-    Query q(*impl_, "SELECT workflow, module_hash, deployed_at FROM deployments ORDER BY workflow",
+    Query q(*impl_,
+            "SELECT workflow, module_hash, deployed_at, base_dir FROM deployments "
+            "ORDER BY workflow",
             "deployments");
     std::vector<Deployment> out;
     while (q.next())
-        out.push_back({q.text(0), q.text(1), q.i64(2)});
+        out.push_back({q.text(0), q.text(1), q.i64(2), q.optText(3)});
     return out;
 }
 

@@ -63,6 +63,7 @@ struct Deployment {
     std::string workflow;
     std::string moduleHash;
     int64_t deployedAt = 0;
+    std::optional<std::string> baseDir; // NULL in rows older than schema v6
 };
 
 struct RunRow {

@@ -149,9 +149,9 @@ public:
     // from (RunRow::baseDir of the runs started from the deployment).
     void deploy(std::string_view workflow, std::string_view hash, int64_t deployedAt,
                 std::optional<std::string> baseDir = std::nullopt);
-    std::optional<std::string> deployedModule(std::string_view workflow);
-    std::optional<std::string> deployedBaseDir(std::string_view workflow);
-    std::vector<Deployment> deployments(); // by workflow name
+    std::optional<Deployment> deployment(std::string_view workflow);      // one row
+    std::optional<std::string> deployedModule(std::string_view workflow); // its module hash
+    std::vector<Deployment> deployments();                                // by workflow name
 
     // ---- runs
     void createRun(const RunRow& run); // throws Constraint on a duplicate id
